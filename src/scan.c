@@ -1,0 +1,178 @@
+/* The live reachability scan behind the report: lock the heap table,
+ * snapshot and sort it, stop the world from inside dl_iterate_phdr, collect
+ * the roots, classify (reach.c), resume, unlock.
+ *
+ * Lock order: the heap table's shard locks are taken before the world stops
+ * (so no stopped thread holds one) and released after it resumes; nothing
+ * between stop and resume allocates or takes a lock, because a stopped
+ * thread may hold the private allocator's or the stack depot's lock. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "intalloc.h"
+#include "log.h"
+#include "options.h"
+#include "reach.h"
+#include "report/report.h"
+#include "roots.h"
+#include "stack.h"
+#include "world.h"
+
+/* The thread table outlives every scan: a late stop-signal handler may
+ * still look at it after the world resumed. */
+static lt_world_thread_t *threads;
+static size_t threads_cap;
+
+struct stop_arg {
+	lt_world_t *w;
+	int rc;
+	struct timespec t0;
+};
+
+static void stop_cb(void *p)
+{
+	struct stop_arg *a = p;
+	clock_gettime(CLOCK_MONOTONIC, &a->t0);
+	a->rc = lt_world_stop(a->w, (int)lt_opt.stop_timeout_ms);
+}
+
+/* The caller's stack pointer, with its callee-saved registers spilled into
+ * frames above it (LeakSanitizer's trick for the reporting thread). */
+static LT_NOINLINE uintptr_t own_sp(void)
+{
+	__builtin_unwind_init();
+	return (uintptr_t)__builtin_frame_address(0);
+}
+
+static uintptr_t own_tp(void)
+{
+#if defined(__x86_64__)
+	uintptr_t tp;
+	__asm__ volatile("mov %%fs:0, %0" : "=r"(tp));
+	return tp;
+#else
+	return (uintptr_t)__builtin_thread_pointer();
+#endif
+}
+
+static const char *make_note(const lt_roots_t *rt, const lt_world_t *w)
+{
+	char buf[256];
+	size_t k = 0;
+	if (rt->conservative)
+		k += (size_t)snprintf(buf + k, sizeof buf - k,
+				      "%u thread(s) could not be stopped and were scanned conservatively (whole stack mapping, no registers)",
+				      rt->conservative);
+	if (rt->unscanned)
+		k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%u thread(s) could not be scanned (stack not found)",
+				      k ? "; " : "", rt->unscanned);
+	if (rt->overflow || w->n == w->cap)
+		k += (size_t)snprintf(buf + k, sizeof buf - k, "%sroot tables overflowed: some roots were not scanned",
+				      k ? "; " : "");
+	return k ? lt_report_strdup(buf) : NULL;
+}
+
+int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_bytes_out,
+			   uint8_t **cls_out, size_t *cls_bytes_out, double *pause_ms,
+			   const char **note)
+{
+	lt_roots_t rt;
+	size_t nthreads = lt_world_count_threads();
+	if (lt_roots_alloc(&rt, nthreads * 2 + 64))
+		return -ENOMEM;
+	lt_roots_prepare(&rt);
+	if (threads_cap < nthreads * 2 + 64) {
+		/* grows only: the old table is left in place (see above) */
+		size_t cap = nthreads * 2 + 64;
+		lt_world_thread_t *t = lt_ia_map(cap * sizeof *t);
+		if (!t) {
+			lt_roots_free(&rt);
+			return -ENOMEM;
+		}
+		threads = t;
+		threads_cap = cap;
+	}
+	lt_world_t w = { .t = threads, .cap = threads_cap };
+
+	lt_heap_lock_all();
+	lt_block_t *blocks = NULL;
+	size_t n = 0, map_bytes = 0;
+	int rc = lt_heap_snapshot(&blocks, &n, &map_bytes);
+	size_t cls_bytes = (n ? n : 1);
+	size_t work_bytes = lt_reach_work_bytes(n);
+	if (work_bytes < n * sizeof(lt_block_t))
+		work_bytes = n * sizeof(lt_block_t);
+	uint8_t *cls = rc ? NULL : lt_ia_map(cls_bytes);
+	uint8_t *rootb = cls ? lt_ia_map(cls_bytes) : NULL;
+	void *work = rootb ? lt_ia_map(work_bytes) : NULL;
+	if (!work) {
+		lt_heap_unlock_all();
+		if (blocks)
+			lt_ia_unmap(blocks, map_bytes);
+		if (cls)
+			lt_ia_unmap(cls, cls_bytes);
+		if (rootb)
+			lt_ia_unmap(rootb, cls_bytes);
+		lt_roots_free(&rt);
+		lt_log_warn("out of memory for the reachability scan; blocks are not classified");
+		return -ENOMEM;
+	}
+	lt_reach_sort(blocks, n, work);
+
+	struct stop_arg sa = { .w = &w, .rc = -1 };
+	lt_roots_modules(&rt, stop_cb, &sa);
+	if (sa.rc) {
+		lt_heap_unlock_all();
+		lt_ia_unmap(blocks, map_bytes);
+		lt_ia_unmap(cls, cls_bytes);
+		lt_ia_unmap(rootb, cls_bytes);
+		lt_ia_unmap(work, work_bytes);
+		lt_roots_free(&rt);
+		lt_log_warn("cannot install the stop signal handler (%s); blocks are not classified",
+			    strerror(-sa.rc));
+		return sa.rc;
+	}
+	lt_roots_read_maps(&rt);
+	lt_roots_threads(&rt, &w, own_sp(), own_tp());
+
+	/* "allocations made from the dynamic linker are reachable"
+	 * (LeakSanitizer's use_ld_allocations): dynamic TLS blocks, the DTV and
+	 * dlopen's bookkeeping hang off loader structures we cannot see */
+	for (size_t i = 0; i < n; i++) {
+		const lt_stack_t *st = lt_stack_get(blocks[i].stack);
+		rootb[i] = st && st->depth && lt_roots_is_ldso_pc(&rt, st->pc[0]);
+	}
+
+	lt_reach_ctx_t c = {
+		.blocks = blocks, .n = n,
+		.roots = rt.r, .nroots = rt.n,
+		.root_blocks = rootb,
+		.segs = rt.seg, .nsegs = rt.nseg,
+		.heuristics = LT_HEUR_ALL,
+		.work = work,
+		.cls = cls,
+	};
+	lt_reach_classify(&c);
+
+	lt_world_resume(&w);
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	lt_heap_unlock_all();
+
+	*pause_ms = (double)(t1.tv_sec - sa.t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - sa.t0.tv_nsec) / 1e6;
+	*note = make_note(&rt, &w);
+	if (lt_opt.verbosity >= 1)
+		lt_log_info("reachability: %zu blocks, %zu roots, %llu words scanned, %zu thread(s) stopped, world stopped %.1f ms",
+			    n, rt.n, (unsigned long long)c.scanned_words, w.stopped, *pause_ms);
+	lt_ia_unmap(rootb, cls_bytes);
+	lt_ia_unmap(work, work_bytes);
+	lt_roots_free(&rt);
+	*blocks_out = blocks;
+	*n_out = n;
+	*map_bytes_out = map_bytes;
+	*cls_out = cls;
+	*cls_bytes_out = cls_bytes;
+	return 0;
+}
