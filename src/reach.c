@@ -27,6 +27,21 @@ enum { ST_UNREACHED = 0, ST_POSSIBLE, ST_REACHABLE, ST_INDIRECT };
 
 #define WORD sizeof(uintptr_t)
 
+/* A run of blocks without a gap above 1 GiB, with its own bucket index:
+ * bucket k lists the blocks starting in [lo + (k << shift), ...), so a
+ * lookup is one shift and a binary search over a bucket or two instead of
+ * over the whole heap. Clusters keep the brk heap and the mmap area (thread
+ * arenas, large blocks) from sharing one sparse index. */
+#define MAX_CLUSTERS 32
+#define CLUSTER_GAP ((uintptr_t)1 << 30)
+
+struct cluster {
+	uintptr_t lo, hi;
+	unsigned shift;
+	uint32_t *idx;          /* nb + 1 entries: first block of each bucket */
+	size_t first;           /* first block index of the cluster */
+};
+
 struct scan {
 	lt_reach_ctx_t *c;
 	const lt_block_t *b;
@@ -37,6 +52,8 @@ struct scan {
 	size_t top;
 	uintptr_t min, span;    /* every block lies in [min, min + span) */
 	uint64_t words;
+	struct cluster cl[MAX_CLUSTERS];
+	int ncl;
 };
 
 size_t lt_reach_work_bytes(size_t n)
@@ -44,7 +61,8 @@ size_t lt_reach_work_bytes(size_t n)
 	/* starts + a mark stack of 2n + 2 entries (a block is pushed at most
 	 * twice in the root pass: Unreached->Possible, Possible->Reachable;
 	 * once in the clique pass, and the stack is empty in between) */
-	return n * sizeof(uintptr_t) + (2 * n + 2) * sizeof(uint32_t) + 64;
+	return n * sizeof(uintptr_t) + (2 * n + 2) * sizeof(uint32_t) +
+	       (4 * n + 2 * MAX_CLUSTERS + 2) * sizeof(uint32_t) + 64;
 }
 
 /* ---- sort ------------------------------------------------------------------ */
@@ -80,26 +98,6 @@ void lt_reach_sort(lt_block_t *blocks, size_t n, lt_block_t *tmp)
 }
 
 /* ---- lookup ------------------------------------------------------------------ */
-
-static inline long find_in(const uintptr_t *starts, const lt_block_t *b, size_t n, uintptr_t p)
-{
-	/* last block starting at or below p */
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) >> 1;
-		if (starts[mid] <= p)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return -1;
-	size_t i = lo - 1;
-	/* memcheck: a pointer to a zero-sized block's start points to it */
-	if (p - b[i].ptr < b[i].size || p == b[i].ptr)
-		return (long)i;
-	return -1;
-}
 
 long lt_reach_find(const lt_block_t *blocks, size_t n, uintptr_t p)
 {
@@ -232,6 +230,68 @@ static inline void mark_clique(struct scan *s, size_t i, size_t leader)
 	}
 }
 
+static void build_clusters(struct scan *s, uint32_t *idx)
+{
+	size_t i = 0;
+	while (i < s->n) {
+		size_t first = i;
+		uintptr_t end = s->b[i].ptr + s->b[i].size;
+		i++;
+		while (i < s->n && (s->ncl == MAX_CLUSTERS - 1 || s->b[i].ptr - end <= CLUSTER_GAP)) {
+			end = s->b[i].ptr + s->b[i].size;
+			i++;
+		}
+		struct cluster *c = &s->cl[s->ncl++];
+		size_t m = i - first;
+		c->lo = s->b[first].ptr;
+		c->hi = end > c->lo ? end : c->lo + 1;
+		c->first = first;
+		/* about two buckets per block */
+		unsigned shift = 0;
+		while (((c->hi - c->lo) >> shift) >= 2 * m)
+			shift++;
+		c->shift = shift;
+		size_t nb = ((c->hi - c->lo) >> shift) + 1;
+		c->idx = idx;
+		idx += nb + 1;
+		size_t j = first;
+		for (size_t k = 0; k <= nb; k++) {
+			uintptr_t bstart = c->lo + ((uintptr_t)k << shift);
+			while (j < i && s->b[j].ptr < bstart)
+				j++;
+			c->idx[k] = (uint32_t)j;
+		}
+		c->idx[nb] = (uint32_t)i;
+	}
+}
+
+static inline long lookup(const struct scan *s, uintptr_t p)
+{
+	const struct cluster *c = s->cl;
+	const struct cluster *end = s->cl + s->ncl;
+	while (c < end && p >= c->hi)
+		c++;
+	if (c == end || p < c->lo)
+		return -1;
+	size_t k = (p - c->lo) >> c->shift;
+	size_t lo = c->idx[k], hi = c->idx[k + 1];
+	while (lo < hi) {
+		size_t mid = (lo + hi) >> 1;
+		if (s->starts[mid] <= p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* lo: first block above p; the candidate is the one before it, which
+	 * may sit in an earlier bucket */
+	if (lo == c->first)
+		return -1;
+	size_t i = lo - 1;
+	if (p - s->b[i].ptr < s->b[i].size || p == s->b[i].ptr)
+		return (long)i;
+	return -1;
+}
+
 static void scan_range(struct scan *s, uintptr_t lo, uintptr_t hi, int prior_definite,
 		       long leader, unsigned flags)
 {
@@ -245,7 +305,7 @@ static void scan_range(struct scan *s, uintptr_t lo, uintptr_t hi, int prior_def
 		uintptr_t p = *(const volatile uintptr_t *)w;
 		if (p - min >= span)
 			continue;
-		long i = find_in(s->starts, s->b, s->n, p);
+		long i = lookup(s, p);
 		if (i < 0)
 			continue;
 		if ((flags & LT_RANGE_START_ONLY) && p != s->b[i].ptr)
@@ -286,6 +346,7 @@ int lt_reach_classify(lt_reach_ctx_t *c)
 	s.min = c->blocks[0].ptr;
 	const lt_block_t *last = &c->blocks[c->n - 1];
 	s.span = last->ptr + (last->size ? last->size : 1) - s.min;
+	build_clusters(&s, s.stack + 2 * c->n + 2);
 
 	/* 1. from the roots */
 	if (c->root_blocks)
