@@ -21,7 +21,6 @@
 #include "stack.h"
 #include "suppress.h"
 
-uint64_t lt_clock_start_ms;
 static int reported;
 
 __attribute__((constructor(101))) static void lt_init(void)
