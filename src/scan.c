@@ -8,6 +8,7 @@
  * thread may hold the private allocator's or the stack depot's lock. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +20,9 @@
 #include "roots.h"
 #include "stack.h"
 #include "world.h"
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
 
 /* The thread table outlives every scan: a late stop-signal handler may
  * still look at it after the world resumed. */
@@ -44,6 +48,35 @@ static LT_NOINLINE uintptr_t own_sp(void)
 {
 	__builtin_unwind_init();
 	return (uintptr_t)__builtin_frame_address(0);
+}
+
+/* When the report runs inside exit() (from the shim's destructor), the
+ * stack below exit()'s caller holds only exit machinery - and, in the slots
+ * those frames never wrote, stale copies of pointers from calls that
+ * returned long ago (memcheck ignores them: it marks popped stack
+ * undefined; a conservative scan cannot tell). So the reporting thread's
+ * stack is scanned from the caller of exit() up. Returns 0 when exit() is
+ * not on the stack (a snapshot). */
+static uintptr_t exit_caller_sp(void)
+{
+	unw_context_t ctx;
+	unw_cursor_t cur;
+	if (unw_getcontext(&ctx) || unw_init_local(&cur, &ctx))
+		return 0;
+	uintptr_t target = (uintptr_t)&exit;
+	for (int depth = 0; depth < 128; depth++) {
+		unw_proc_info_t pi;
+		int found = unw_get_proc_info(&cur, &pi) == 0 && pi.start_ip == target;
+		if (unw_step(&cur) <= 0)
+			return 0;
+		if (found) {
+			unw_word_t sp;
+			if (unw_get_reg(&cur, UNW_REG_SP, &sp))
+				return 0;
+			return (uintptr_t)sp;
+		}
+	}
+	return 0;
 }
 
 static uintptr_t own_tp(void)
@@ -120,6 +153,10 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 		return -ENOMEM;
 	}
 	lt_reach_sort(blocks, n, work);
+	uintptr_t self_sp = own_sp();
+	uintptr_t exit_sp = exit_caller_sp();
+	if (exit_sp > self_sp)
+		self_sp = exit_sp;
 
 	struct stop_arg sa = { .w = &w, .rc = -1 };
 	lt_roots_modules(&rt, stop_cb, &sa);
@@ -135,7 +172,7 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 		return sa.rc;
 	}
 	lt_roots_read_maps(&rt);
-	lt_roots_threads(&rt, &w, own_sp(), own_tp());
+	lt_roots_threads(&rt, &w, self_sp, own_tp());
 
 	/* "allocations made from the dynamic linker are reachable"
 	 * (LeakSanitizer's use_ld_allocations): dynamic TLS blocks, the DTV and
