@@ -79,7 +79,8 @@ static void print_group(FILE *out, const struct lt_group *g)
 		fprintf(out, "%s %lld byte(s) in %lld object(s) allocated from", memory_title(g->class_),
 			g->bytes, g->count);
 	} else {
-		fprintf(out, "Leaked %s: %lld handle(s)", g->kind, g->count);
+		/* Handles the gate does not count (an uncounted kind) are open, not "leaked". */
+		fprintf(out, "%s %s: %lld handle(s)", g->leaked ? "Leaked" : "Open", g->kind, g->count);
 		if (g->bytes)
 			fprintf(out, " (%lld byte(s))", g->bytes);
 		fputs(g->nframes ? " opened from" : " of unknown origin", out);

@@ -514,6 +514,15 @@ const char *lt_reportfile_frame_label(const struct lt_frame *f, char *buf, size_
 	} else {
 		snprintf(buf, buflen, "%s", f->address ? f->address : "??");
 	}
+	/* A cut in the middle of a UTF-8 sequence would make the label invalid JSON text. */
+	size_t n = strlen(buf);
+	if (buflen && n == buflen - 1) {
+		while (n > 0 && ((unsigned char)buf[n - 1] & 0xC0) == 0x80)
+			n--;
+		if (n > 0 && (unsigned char)buf[n - 1] >= 0xC0)
+			n--;
+		buf[n] = '\0';
+	}
 	/* ';' separates frames in folded stacks and a line break ends the record. */
 	for (char *p = buf; *p; p++) {
 		if (*p == ';')

@@ -56,6 +56,8 @@ static int grow(struct lt_strmap *m)
 
 size_t *lt_strmap_put(struct lt_strmap *m, char *key, bool *inserted)
 {
+	if (!key)
+		return NULL; /* the caller's allocation of KEY failed: report it as such */
 	/* Keep the load factor under 1/2 so probes stay short. */
 	if ((m->len + 1) * 2 > m->cap && grow(m) != 0) {
 		free(key);
