@@ -517,11 +517,15 @@ const char *lt_reportfile_frame_label(const struct lt_frame *f, char *buf, size_
 	/* A cut in the middle of a UTF-8 sequence would make the label invalid JSON text. */
 	size_t n = strlen(buf);
 	if (buflen && n == buflen - 1) {
-		while (n > 0 && ((unsigned char)buf[n - 1] & 0xC0) == 0x80)
-			n--;
-		if (n > 0 && (unsigned char)buf[n - 1] >= 0xC0)
-			n--;
-		buf[n] = '\0';
+		size_t lead = n;
+		while (lead > 0 && ((unsigned char)buf[lead - 1] & 0xC0) == 0x80)
+			lead--;
+		if (lead > 0 && (unsigned char)buf[lead - 1] >= 0xC0) {
+			unsigned char c = (unsigned char)buf[lead - 1];
+			size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+			if (n - (lead - 1) < need)
+				buf[lead - 1] = '\0';
+		}
 	}
 	/* ';' separates frames in folded stacks and a line break ends the record. */
 	for (char *p = buf; *p; p++) {

@@ -1,6 +1,6 @@
 /* Draws the leaktrace report page from the JSON embedded in #lt-data (built by tools/html.c).
  * Report text (function names, paths, handle details) only ever reaches the DOM through
- * textContent or canvas fillText, never innerHTML, so a hostile name cannot inject markup. */
+ * textContent or canvas fillText, never parsed as markup, so a hostile name cannot inject any. */
 'use strict';
 (function () {
   var D = JSON.parse(document.getElementById('lt-data').textContent);
