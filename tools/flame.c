@@ -23,16 +23,16 @@ struct flame {
 	int *hvals;
 	size_t hcap, hlen;
 	struct lt_strmap label_ids;
-	char **labels; /* by label id; owned copies */
+	const char **labels; /* by label id; the strings are label_ids' keys */
 	size_t nlabels, labels_cap;
 	bool oom;
 };
 
 static int intern_label(struct flame *fl, const char *s)
 {
-	char *key = strdup(s);
 	bool inserted;
-	size_t *slot = key ? lt_strmap_put(&fl->label_ids, key, &inserted) : NULL;
+	const char *key;
+	size_t *slot = lt_strmap_put_copy(&fl->label_ids, s, &inserted, &key);
 	if (!slot) {
 		fl->oom = true;
 		return -1;
@@ -40,7 +40,7 @@ static int intern_label(struct flame *fl, const char *s)
 	if (inserted) {
 		if (fl->nlabels == fl->labels_cap) {
 			size_t ncap = fl->labels_cap ? fl->labels_cap * 2 : 256;
-			char **nl = realloc(fl->labels, ncap * sizeof(*nl));
+			const char **nl = realloc(fl->labels, ncap * sizeof(*nl));
 			if (!nl) {
 				fl->oom = true;
 				return -1;
@@ -48,7 +48,6 @@ static int intern_label(struct flame *fl, const char *s)
 			fl->labels = nl;
 			fl->labels_cap = ncap;
 		}
-		/* The map owns KEY now; the list points at the same bytes. */
 		fl->labels[fl->nlabels] = key;
 		*slot = fl->nlabels++;
 	}
@@ -204,8 +203,7 @@ json_t *lt_flame_build(const struct lt_report *r, bool all)
 		if (!lt_reportfile_group_shown(g, all))
 			continue;
 		bool inserted;
-		char *kk = strdup(g->kind);
-		size_t *slot = kk ? lt_strmap_put(&kinds, kk, &inserted) : NULL;
+		size_t *slot = lt_strmap_put_copy(&kinds, g->kind, &inserted, NULL);
 		if (!slot) {
 			fl.oom = true;
 			break;

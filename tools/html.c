@@ -126,9 +126,8 @@ static int name_id(struct builder *b, const char *s)
 {
 	if (!s)
 		return -1;
-	char *key = strdup(s);
 	bool inserted;
-	size_t *slot = key ? lt_strmap_put(&b->name_ids, key, &inserted) : NULL;
+	size_t *slot = lt_strmap_put_copy(&b->name_ids, s, &inserted, NULL);
 	if (!slot) {
 		b->oom = true;
 		return -1;
@@ -143,9 +142,8 @@ static int name_id(struct builder *b, const char *s)
 
 static struct srcfile *load_source(struct builder *b, const char *path)
 {
-	char *key = strdup(path);
 	bool inserted;
-	size_t *slot = key ? lt_strmap_put(&b->file_ids, key, &inserted) : NULL;
+	size_t *slot = lt_strmap_put_copy(&b->file_ids, path, &inserted, NULL);
 	if (!slot) {
 		b->oom = true;
 		return NULL;
@@ -253,9 +251,8 @@ static int frame_id(struct builder *b, const struct lt_frame *f)
 	int mod = name_id(b, f->module), addr = name_id(b, f->address);
 	char key[96];
 	snprintf(key, sizeof key, "%d|%d|%lld|%d|%d|%d", fn, file, f->line, mod, addr, f->inlined);
-	char *k = strdup(key);
 	bool inserted;
-	size_t *slot = k ? lt_strmap_put(&b->frame_ids, k, &inserted) : NULL;
+	size_t *slot = lt_strmap_put_copy(&b->frame_ids, key, &inserted, NULL);
 	if (!slot) {
 		b->oom = true;
 		return -1;

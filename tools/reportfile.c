@@ -76,30 +76,30 @@ static json_t *member(struct vctx *v, json_t *obj, const char *parent, const cha
 	return j;
 }
 
-static json_t *get_obj(struct vctx *v, json_t *obj, const char *parent, const char *key,
-		       bool required)
+/* An object or array member (TYPE JSON_OBJECT or JSON_ARRAY). */
+static json_t *get_container(struct vctx *v, json_t *obj, const char *parent, const char *key,
+			     bool required, json_type type)
 {
 	json_t *j = member(v, obj, parent, key, required);
-	if (j && !json_is_object(j)) {
+	if (j && json_typeof(j) != type) {
 		char p[256];
-		fail(v, path_key(p, sizeof p, parent, key), "expected an object, got %s",
-		     type_name(j));
+		fail(v, path_key(p, sizeof p, parent, key), "expected %s, got %s",
+		     type == JSON_OBJECT ? "an object" : "an array", type_name(j));
 		return NULL;
 	}
 	return j;
 }
 
+static json_t *get_obj(struct vctx *v, json_t *obj, const char *parent, const char *key,
+		       bool required)
+{
+	return get_container(v, obj, parent, key, required, JSON_OBJECT);
+}
+
 static json_t *get_array(struct vctx *v, json_t *obj, const char *parent, const char *key,
 			 bool required)
 {
-	json_t *j = member(v, obj, parent, key, required);
-	if (j && !json_is_array(j)) {
-		char p[256];
-		fail(v, path_key(p, sizeof p, parent, key), "expected an array, got %s",
-		     type_name(j));
-		return NULL;
-	}
-	return j;
+	return get_container(v, obj, parent, key, required, JSON_ARRAY);
 }
 
 /* Integers must be JSON integers (not reals) and not negative: every count, size, id and

@@ -76,6 +76,16 @@ size_t *lt_strmap_put(struct lt_strmap *m, char *key, bool *inserted)
 	return &m->vals[i];
 }
 
+size_t *lt_strmap_put_copy(struct lt_strmap *m, const char *key, bool *inserted,
+			   const char **stored)
+{
+	char *copy = strdup(key);
+	size_t *slot = lt_strmap_put(m, copy, inserted);
+	if (slot && stored)
+		*stored = m->keys[slot - m->vals];
+	return slot;
+}
+
 size_t *lt_strmap_get(const struct lt_strmap *m, const char *key)
 {
 	if (!m->cap)
