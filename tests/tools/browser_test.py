@@ -23,7 +23,8 @@ import sys
 import tempfile
 import time
 
-CHROMIUM = '/usr/bin/chromium'
+# LT_CHROMIUM overrides the path (e.g. to check the skip path); the default is Debian's.
+CHROMIUM = os.environ.get('LT_CHROMIUM', '/usr/bin/chromium')
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, 'data')
 
@@ -278,7 +279,21 @@ def main():
             function (tr) { if (/handle_client|libc/.test(tr.textContent)) tr.click(); })""")
         cw = b.eval("Array.prototype.map.call(document.querySelectorAll('.closewait'), function (e) { return e.textContent; }).join(',')")
         check('CLOSE_WAIT' in cw, 'CLOSE_WAIT is highlighted in handle details')
+        b.eval("""(function () { var k = document.getElementById('flame-kind'); k.value = 'socket';
+            k.dispatchEvent(new Event('change')); })()""")
+        metrics = b.eval("Array.prototype.map.call(document.getElementById('flame-metric').options, function (o) { return o.value; }).join(',')")
+        check(metrics == 'handles,bytes', 'switching the flame graph to sockets offers handles (got %s)' % metrics)
+        check(b.errors() == [], 'switching kinds: no console errors %s' % b.errors())
+        b.eval("""(function () { var k = document.getElementById('flame-kind'); k.value = 'memory';
+            k.dispatchEvent(new Event('change')); })()""")
         b.screenshot(os.path.join(out, 'basic.png'))
+
+        # 1b. a report without any group
+        page = os.path.join(out, 'empty.html')
+        render(tool, page, os.path.join(DATA, 'minimal.json'))
+        b.open(page)
+        check(b.errors() == [], 'empty report page: no console errors %s' % b.errors())
+        check_summary(b, os.path.join(DATA, 'minimal.json'))
 
         # 2. hostile names: nothing injected, the names shown as text
         page = os.path.join(out, 'hostile.html')
