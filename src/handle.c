@@ -5,3 +5,15 @@ void lt_handle_collect(lt_report_t *r)
 {
 	(void)r;
 }
+
+void lt_handle_prefork(void)
+{
+}
+
+void lt_handle_postfork_parent(void)
+{
+}
+
+void lt_handle_postfork_child(void)
+{
+}
