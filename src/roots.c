@@ -243,6 +243,33 @@ static const lt_map_t *map_of(const lt_roots_t *rt, uintptr_t a)
 	return &rt->maps[lo - 1];
 }
 
+/* Keep only the readable parts of every root range: a program may have
+ * mprotect'ed part of its data PROT_NONE, and reading it would kill it. */
+void lt_roots_clip(lt_roots_t *rt)
+{
+	size_t n0 = rt->n;
+	for (size_t i = 0; i < n0; i++) {
+		uintptr_t lo = rt->r[i].lo, hi = rt->r[i].hi;
+		/* first mapping ending above lo */
+		size_t a = 0, b = rt->nmaps;
+		while (a < b) {
+			size_t mid = (a + b) >> 1;
+			if (rt->maps[mid].hi <= lo)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		for (size_t m = a; m < rt->nmaps && rt->maps[m].lo < hi; m++) {
+			if (!rt->maps[m].readable)
+				continue;
+			add(rt, rt->maps[m].lo > lo ? rt->maps[m].lo : lo,
+			    rt->maps[m].hi < hi ? rt->maps[m].hi : hi, rt->r[i].flags);
+		}
+	}
+	memmove(rt->r, rt->r + n0, (rt->n - n0) * sizeof *rt->r);
+	rt->n -= n0;
+}
+
 /* ---- threads ------------------------------------------------------------- */
 
 /* The stack from sp (minus the x86-64 red zone, which the kernel preserves

@@ -48,6 +48,8 @@ int lt_roots_read_maps(lt_roots_t *rt);
 /* Add every thread's registers, stack and static TLS; self_sp/self_tp are
  * the calling thread's. */
 void lt_roots_threads(lt_roots_t *rt, lt_world_t *w, uintptr_t self_sp, uintptr_t self_tp);
+/* Cut the root ranges down to readable mappings (after read_maps). */
+void lt_roots_clip(lt_roots_t *rt);
 /* Is pc inside the dynamic linker? */
 int lt_roots_is_ldso_pc(const lt_roots_t *rt, uintptr_t pc);
 

@@ -111,6 +111,8 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 			   uint8_t **cls_out, size_t *cls_bytes_out, double *pause_ms,
 			   const char **note)
 {
+	struct timespec t_begin;
+	clock_gettime(CLOCK_MONOTONIC, &t_begin);
 	lt_roots_t rt;
 	size_t nthreads = lt_world_count_threads();
 	if (lt_roots_alloc(&rt, nthreads * 2 + 64))
@@ -173,6 +175,8 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 	}
 	lt_roots_read_maps(&rt);
 	lt_roots_threads(&rt, &w, self_sp, own_tp());
+	if (rt.nmaps)
+		lt_roots_clip(&rt);
 
 	/* "allocations made from the dynamic linker are reachable"
 	 * (LeakSanitizer's use_ld_allocations): dynamic TLS blocks, the DTV and
@@ -200,9 +204,12 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 
 	*pause_ms = (double)(t1.tv_sec - sa.t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - sa.t0.tv_nsec) / 1e6;
 	*note = make_note(&rt, &w);
-	if (lt_opt.verbosity >= 1)
-		lt_log_info("reachability: %zu blocks, %zu roots, %llu words scanned, %zu thread(s) stopped, world stopped %.1f ms",
-			    n, rt.n, (unsigned long long)c.scanned_words, w.stopped, *pause_ms);
+	if (lt_opt.verbosity >= 1) {
+		double total = (double)(t1.tv_sec - t_begin.tv_sec) * 1e3 +
+			       (double)(t1.tv_nsec - t_begin.tv_nsec) / 1e6;
+		lt_log_info("reachability: %zu blocks, %zu roots, %llu words scanned, %zu thread(s) stopped, world stopped %.1f ms, scan %.1f ms in all",
+			    n, rt.n, (unsigned long long)c.scanned_words, w.stopped, *pause_ms, total);
+	}
 	lt_ia_unmap(rootb, cls_bytes);
 	lt_ia_unmap(work, work_bytes);
 	lt_roots_free(&rt);
