@@ -20,6 +20,7 @@
 
 #include <string.h>
 
+#include "lt.h"
 #include "report/report.h"
 
 /* Internal states, kept in ctx->cls until the final mapping. */
@@ -54,6 +55,7 @@ struct scan {
 	uint64_t words;
 	struct cluster cl[MAX_CLUSTERS];
 	int ncl;
+	long root_range;        /* the root range being scanned, or -1 */
 };
 
 size_t lt_reach_work_bytes(size_t n)
@@ -310,6 +312,8 @@ static void scan_range(struct scan *s, uintptr_t lo, uintptr_t hi, int prior_def
 			continue;
 		if ((flags & LT_RANGE_START_ONLY) && p != s->b[i].ptr)
 			continue;
+		if (LT_UNLIKELY(s->c->on_root != NULL) && leader < 0 && s->root_range >= 0)
+			s->c->on_root(s->c->on_root_arg, (size_t)s->root_range, w, (size_t)i);
 		if (leader < 0)
 			mark(s, p, (size_t)i, prior_definite);
 		else
@@ -338,6 +342,7 @@ int lt_reach_classify(lt_reach_ctx_t *c)
 	s.starts = (uintptr_t *)(((uintptr_t)c->work + 15) & ~(uintptr_t)15);
 	s.stack = (uint32_t *)(s.starts + c->n);
 	memset(s.st, ST_UNREACHED, c->n);
+	s.root_range = -1;
 	c->scanned_words = 0;
 	if (!c->n)
 		return 0;
@@ -357,7 +362,9 @@ int lt_reach_classify(lt_reach_ctx_t *c)
 			}
 	drain(&s, -1);
 	for (size_t r = 0; r < c->nroots; r++) {
+		s.root_range = (long)r;
 		scan_range(&s, c->roots[r].lo, c->roots[r].hi, 1, -1, c->roots[r].flags);
+		s.root_range = -1;
 		drain(&s, -1);
 	}
 

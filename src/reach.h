@@ -51,6 +51,10 @@ typedef struct lt_reach_ctx {
 	size_t nsegs;
 	unsigned heuristics;
 	void *work;                       /* lt_reach_work_bytes(n) bytes */
+	/* NULL, or told of every root word that points into a block (why is
+	 * this block reachable? verbosity=2) */
+	void (*on_root)(void *arg, size_t range, uintptr_t where, size_t block);
+	void *on_root_arg;
 	/* out */
 	uint8_t *cls;                     /* n enum lt_class values */
 	uint64_t scanned_words;

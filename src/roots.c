@@ -277,14 +277,14 @@ void lt_roots_clip(lt_roots_t *rt)
  * glibc created, struct pthread sits at the very top of the stack mapping,
  * so the page boundary above the thread pointer ends the block even when
  * the kernel has merged the mapping with a neighbour. */
-static void add_stack(lt_roots_t *rt, uintptr_t sp, uintptr_t tp)
+static void add_stack(lt_roots_t *rt, uintptr_t sp, uintptr_t tp, uintptr_t redzone)
 {
 	const lt_map_t *m = map_of(rt, sp);
 	if (!m) {
 		rt->unscanned++;
 		return;
 	}
-	uintptr_t lo = sp >= m->lo + 128 ? sp - 128 : m->lo;
+	uintptr_t lo = sp >= m->lo + redzone ? sp - redzone : m->lo;
 	uintptr_t hi = m->hi;
 	if (tp > sp && tp < m->hi) {
 		uintptr_t top = (tp + PAGE) & ~(uintptr_t)(PAGE - 1);
@@ -357,13 +357,15 @@ static void add_unstopped(lt_roots_t *rt, pid_t tid)
 
 void lt_roots_threads(lt_roots_t *rt, lt_world_t *w, uintptr_t self_sp, uintptr_t self_tp)
 {
-	add_stack(rt, self_sp, self_tp);
+	/* our own stack: no red zone (below self_sp is this very scan, or
+	 * exit()'s dead callees) */
+	add_stack(rt, self_sp, self_tp, 0);
 	add_tls(rt, self_tp);
 	for (size_t i = 0; i < w->n; i++) {
 		lt_world_thread_t *t = &w->t[i];
 		if (t->state == LT_THREAD_STOPPED) {
 			add(rt, (uintptr_t)t->regs, (uintptr_t)(t->regs + t->nregs), 0);
-			add_stack(rt, t->sp, t->tp);
+			add_stack(rt, t->sp, t->tp, 128);
 			add_tls(rt, t->tp);
 		} else if (t->state == LT_THREAD_UNSTOPPABLE) {
 			add_unstopped(rt, t->tid);

@@ -107,6 +107,38 @@ static const char *make_note(const lt_roots_t *rt, const lt_world_t *w)
 	return k ? lt_report_strdup(buf) : NULL;
 }
 
+/* verbosity=2: say which root keeps each block (after the world resumed:
+ * logging formats and writes, so the hits are buffered first) */
+struct hits {
+	const lt_roots_t *rt;
+	const lt_block_t *blocks;
+	size_t n;
+	struct { size_t range; uintptr_t where; size_t block; } h[64];
+};
+
+static void on_root(void *arg, size_t range, uintptr_t where, size_t block)
+{
+	struct hits *h = arg;
+	if (h->n < LT_ARRAY_LEN(h->h)) {
+		h->h[h->n].range = range;
+		h->h[h->n].where = where;
+		h->h[h->n].block = block;
+		h->n++;
+	}
+}
+
+static void print_hits(const struct hits *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		const lt_reach_range_t *r = &h->rt->r[h->h[i].range];
+		lt_log_info("reachability: block 0x%lx (%llu bytes) referenced at 0x%lx in root %zu [0x%lx, 0x%lx)",
+			    (unsigned long)h->blocks[h->h[i].block].ptr,
+			    (unsigned long long)h->blocks[h->h[i].block].size,
+			    (unsigned long)h->h[i].where, h->h[i].range, (unsigned long)r->lo,
+			    (unsigned long)r->hi);
+	}
+}
+
 int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_bytes_out,
 			   uint8_t **cls_out, size_t *cls_bytes_out, double *pause_ms,
 			   const char **note)
@@ -195,6 +227,14 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 		.work = work,
 		.cls = cls,
 	};
+	static struct hits hits;
+	hits.rt = &rt;
+	hits.blocks = blocks;
+	hits.n = 0;
+	if (lt_opt.verbosity >= 2) {
+		c.on_root = on_root;
+		c.on_root_arg = &hits;
+	}
 	lt_reach_classify(&c);
 
 	lt_world_resume(&w);
@@ -210,6 +250,8 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 		lt_log_info("reachability: %zu blocks, %zu roots, %llu words scanned, %zu thread(s) stopped, world stopped %.1f ms, scan %.1f ms in all",
 			    n, rt.n, (unsigned long long)c.scanned_words, w.stopped, *pause_ms, total);
 	}
+	if (lt_opt.verbosity >= 2)
+		print_hits(&hits);
 	lt_ia_unmap(rootb, cls_bytes);
 	lt_ia_unmap(work, work_bytes);
 	lt_roots_free(&rt);
