@@ -374,3 +374,26 @@ Test(reach, several_files_stale_rules_and_malformed_lines, .timeout = 60)
 	cr_assert_not_null(strstr(r.err, "Suppressions used:"));
 	lt_e2e_free(&r);
 }
+
+/* memcheck: definitely lost 24 in 1 */
+Test(reach, malloc_arena_pointers_do_not_rescue_a_leak, .timeout = 60)
+{
+	lt_run_t r;
+	RUN(r, "arena_top_pointer", NULL, NULL);
+	cr_assert_eq(r.status, 23);
+	assert_lost(&r, 24, 1, 0, 0, 0, 0);
+	lt_e2e_free(&r);
+}
+
+/* memcheck (--errors-for-leak-kinds=all): still reachable 292 in 6 */
+Test(reach, fail_classes_can_count_still_reachable, .timeout = 60)
+{
+	lt_run_t r;
+	RUN(r, "global_keeps_block", "fail_classes=definite,indirect,reachable", NULL);
+	cr_assert_eq(r.status, 23);
+	cr_assert_eq(S(&r, "leaked_bytes"), 292);
+	cr_assert_eq(S(&r, "leaked_blocks"), 6);
+	json_t *counted = json_object_get(json_object_get(r.report, "gate"), "counted_classes");
+	cr_assert_eq(json_array_size(counted), 3);
+	lt_e2e_free(&r);
+}
