@@ -321,13 +321,33 @@ static void scan_range(struct scan *s, uintptr_t lo, uintptr_t hi, int prior_def
 	}
 }
 
+/* Scan [lo, hi) where it is readable. */
+static void scan_readable(struct scan *s, uintptr_t lo, uintptr_t hi, int definite, long leader)
+{
+	const lt_reach_range_t *r = s->c->readable;
+	size_t a = 0, b = s->c->nreadable;
+	while (a < b) {    /* first range ending above lo */
+		size_t mid = (a + b) >> 1;
+		if (r[mid].hi <= lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	for (; a < s->c->nreadable && r[a].lo < hi; a++)
+		scan_range(s, r[a].lo > lo ? r[a].lo : lo, r[a].hi < hi ? r[a].hi : hi, definite,
+			   leader, 0);
+}
+
 static void drain(struct scan *s, long leader)
 {
 	while (s->top) {
 		size_t i = s->stack[--s->top];
 		const lt_block_t *blk = &s->b[i];
 		int definite = s->st[i] != ST_POSSIBLE;
-		scan_range(s, blk->ptr, blk->ptr + blk->size, definite, leader, 0);
+		if (LT_UNLIKELY(blk->size >= 4096) && s->c->readable)
+			scan_readable(s, blk->ptr, blk->ptr + blk->size, definite, leader);
+		else
+			scan_range(s, blk->ptr, blk->ptr + blk->size, definite, leader, 0);
 	}
 }
 

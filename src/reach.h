@@ -50,6 +50,11 @@ typedef struct lt_reach_ctx {
 	const lt_reach_seg_t *segs;       /* NULL disables the vtable test */
 	size_t nsegs;
 	unsigned heuristics;
+	/* NULL, or the readable address ranges (sorted): blocks of a page or
+	 * more are scanned only where readable, since a program may
+	 * mprotect a page inside its own block (a guard page) */
+	const lt_reach_range_t *readable;
+	size_t nreadable;
 	void *work;                       /* lt_reach_work_bytes(n) bytes */
 	/* NULL, or told of every root word that points into a block (why is
 	 * this block reachable? verbosity=2) */

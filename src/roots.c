@@ -26,8 +26,9 @@ int lt_roots_alloc(lt_roots_t *rt, size_t nthreads)
 	rt->r = lt_ia_map(rt->cap * sizeof *rt->r);
 	rt->seg = lt_ia_map(rt->segcap * sizeof *rt->seg);
 	rt->maps = lt_ia_map(rt->mapcap * sizeof *rt->maps);
+	rt->readable = lt_ia_map(rt->mapcap * sizeof *rt->readable);
 	rt->buf = lt_ia_map(rt->bufcap);
-	if (!rt->r || !rt->seg || !rt->maps || !rt->buf) {
+	if (!rt->r || !rt->seg || !rt->maps || !rt->buf || !rt->readable) {
 		lt_roots_free(rt);
 		return -ENOMEM;
 	}
@@ -42,6 +43,8 @@ void lt_roots_free(lt_roots_t *rt)
 		lt_ia_unmap(rt->seg, rt->segcap * sizeof *rt->seg);
 	if (rt->maps)
 		lt_ia_unmap(rt->maps, rt->mapcap * sizeof *rt->maps);
+	if (rt->readable)
+		lt_ia_unmap(rt->readable, rt->mapcap * sizeof *rt->readable);
 	if (rt->buf)
 		lt_ia_unmap(rt->buf, rt->bufcap);
 	memset(rt, 0, sizeof *rt);
@@ -204,6 +207,7 @@ int lt_roots_read_maps(lt_roots_t *rt)
 	lt_sys_close(fd);
 	rt->buf[len] = 0;
 	rt->nmaps = 0;
+	rt->nreadable = 0;
 	for (const char *p = rt->buf; *p;) {
 		const char *line = p;
 		while (*p && *p != '\n')
@@ -224,6 +228,17 @@ int lt_roots_read_maps(lt_roots_t *rt)
 		m->hi = hi;
 		m->readable = q[0] == 'r';
 		m->writable = q[1] == 'w';
+		if (!m->readable)
+			continue;
+		/* merged readable ranges, for scanning big blocks */
+		if (rt->nreadable && rt->readable[rt->nreadable - 1].hi == lo)
+			rt->readable[rt->nreadable - 1].hi = hi;
+		else {
+			rt->readable[rt->nreadable].lo = lo;
+			rt->readable[rt->nreadable].hi = hi;
+			rt->readable[rt->nreadable].flags = 0;
+			rt->nreadable++;
+		}
 	}
 	return 0;
 }

@@ -22,6 +22,8 @@ typedef struct lt_roots {
 	size_t nseg, segcap;
 	uintptr_t ld_lo[8], ld_hi[8]; /* the dynamic linker's text */
 	int nld;
+	lt_reach_range_t *readable;  /* readable mappings, merged (mapcap) */
+	size_t nreadable;
 	lt_map_t *maps;            /* /proc/self/maps, sorted */
 	size_t nmaps, mapcap;
 	char *buf;                 /* text of /proc/self/maps */

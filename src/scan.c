@@ -224,6 +224,8 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 		.root_blocks = rootb,
 		.segs = rt.seg, .nsegs = rt.nseg,
 		.heuristics = LT_HEUR_ALL,
+		.readable = rt.nreadable ? rt.readable : NULL,
+		.nreadable = rt.nreadable,
 		.work = work,
 		.cls = cls,
 	};

@@ -397,3 +397,14 @@ Test(reach, fail_classes_can_count_still_reachable, .timeout = 60)
 	cr_assert_eq(json_array_size(counted), 3);
 	lt_e2e_free(&r);
 }
+
+/* memcheck: 0 lost; still reachable 12288 + 56 from make_guarded */
+Test(reach, guard_page_inside_a_block_is_skipped, .timeout = 60)
+{
+	lt_run_t r;
+	RUN(r, "guard_page_block", NULL, NULL);
+	cr_assert_eq(r.status, 0, "status %d; stderr: %s", r.status, r.err);
+	assert_lost(&r, 0, 0, 0, 0, 0, 0);
+	assert_group(&r, "still_reachable", "make_guarded", 12288 + 56, 2);
+	lt_e2e_free(&r);
+}
