@@ -391,3 +391,37 @@ Test(reach, one_million_blocks, .timeout = 60)
 	free(work);
 	munmap(arena, arena_bytes);
 }
+
+Test(reach, big_blocks_are_scanned_only_where_readable)
+{
+	char *m = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(m, MAP_FAILED);
+	static uintptr_t small[2];
+	static uintptr_t root;
+	lt_block_t b[2];
+	/* sorted by address: whichever comes first */
+	int big_first = (uintptr_t)m < (uintptr_t)small;
+	lt_block_t big = { (uintptr_t)m, 3 * 4096, 1, 0 }, sm = { (uintptr_t)small, 16, 2, 0 };
+	b[0] = big_first ? big : sm;
+	b[1] = big_first ? sm : big;
+	*(uintptr_t *)(m + 2 * 4096 + 8) = (uintptr_t)small;
+	mprotect(m + 4096, 4096, PROT_NONE);
+	root = (uintptr_t)m;
+	lt_reach_range_t roots = { (uintptr_t)&root, (uintptr_t)(&root + 1), 0 };
+	lt_reach_range_t readable[2] = {
+		{ (uintptr_t)m, (uintptr_t)m + 4096, 0 },
+		{ (uintptr_t)m + 2 * 4096, (uintptr_t)m + 3 * 4096, 0 },
+	};
+	static char work[4096];
+	uint8_t cls[2];
+	lt_reach_ctx_t c = {
+		.blocks = b, .n = 2, .roots = &roots, .nroots = 1,
+		.heuristics = LT_HEUR_ALL, .readable = readable, .nreadable = 2,
+		.work = work, .cls = cls,
+	};
+	lt_reach_classify(&c);   /* would fault on the guard page otherwise */
+	cr_assert_eq(cls[0], LT_CLASS_REACHABLE);
+	cr_assert_eq(cls[1], LT_CLASS_REACHABLE);
+	cr_assert_eq(c.scanned_words, 1 + 2 * 4096 / 8 + 2);   /* root, two readable pages, small */
+	munmap(m, 3 * 4096);
+}
