@@ -208,13 +208,12 @@ static int start_helper(void)
 	pthread_attr_t attr;
 	pthread_t t;
 	sigset_t all, old;
-	/* the helper takes only the snapshot signal (and the scan's stop
-	 * signal, which world.c needs in every thread): termination signals
-	 * go to the program's threads, which wait for the helper */
+	/* the helper takes only the snapshot signal: termination signals go
+	 * to the program's threads, which wait for the helper; the scan's
+	 * stop-the-world skips it (world.c) */
 	sigfillset(&all);
 	if (snap_signo)
 		sigdelset(&all, snap_signo);
-	sigdelset(&all, SIGRTMIN + 3);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

@@ -15,6 +15,8 @@ int lt_signal_snapshot_signo(void);
 int lt_signal_app_takes(int signo, const void *new_action_handler, int is_ignore);
 /* Restart the helper thread in a forked child. */
 void lt_signal_postfork_child(void);
+/* Thread id of the helper thread (0 before it runs). */
+int lt_signal_helper_tid(void);
 /* Serialise report writing between the helper thread and exit. */
 void lt_signal_report_lock(void);
 void lt_signal_report_unlock(void);

@@ -18,6 +18,7 @@
  * never meets SIG_DFL, which would kill the process; stray signals are
  * passed to whatever handler was there before. */
 #include "world.h"
+#include "snapshot.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -205,7 +206,8 @@ static int new_threads;
 
 static void ask(lt_world_t *w, pid_t tid)
 {
-	if (tid == self_tid)
+	/* the shim's helper thread holds only tracer data: nothing to scan */
+	if (tid == self_tid || tid == lt_signal_helper_tid())
 		return;
 	for (size_t i = 0; i < w->n; i++)
 		if (w->t[i].tid == tid)
