@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 echo
-echo "\$ build/tools/leaktrace --exitcode=0 -- build/tests/programs/core/example_server"
-exec build/tools/leaktrace --exitcode=0 -- build/tests/programs/core/example_server
+echo "\$ build/tools/leaktrace --exitcode=0 --show-reachable -- build/tests/programs/core/example_server"
+exec build/tools/leaktrace --exitcode=0 --show-reachable -- build/tests/programs/core/example_server

@@ -149,6 +149,17 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b)
 	}
 	if (hidden)
 		lt_buf_printf(b, "(%zu more group(s) not shown: max_leaks=%ld)\n\n", hidden, lt_opt.max_leaks);
+	size_t unshown_reachable = 0;
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const lt_group_t *g = r->sorted[i];
+		if (g->key.kind == LT_KIND_MEMORY && g->key.cls == LT_CLASS_REACHABLE &&
+		    !g->suppressed_by && !shown(g))
+			unshown_reachable++;
+	}
+	if (unshown_reachable)
+		lt_buf_printf(b, "Still reachable blocks (%zu group(s)) are not shown; to see them, "
+				 "set show_classes=all (leaktrace --show-reachable).\n\n",
+			      unshown_reachable);
 
 	if (lt_opt.show_suppressed)
 		lt_supp_write_text(b);
