@@ -13,16 +13,17 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fork.h"
 #include "guard.h"
 #include "handle.h"
 #include "log.h"
 #include "options.h"
 #include "real.h"
+#include "snapshot.h"
 #include "report/report.h"
 #include "stack.h"
 #include "suppress.h"
 
-uint64_t lt_clock_start_ms;
 static int reported;
 
 __attribute__((constructor(101))) static void lt_init(void)
@@ -36,7 +37,9 @@ __attribute__((constructor(101))) static void lt_init(void)
 		lt_supp_load(lt_opt.suppressions);
 	if (lt_opt.track_fds)
 		lt_handle_init();     /* what is open now was inherited */
+	lt_fork_init();
 	__atomic_store_n(&lt_state, LT_STATE_ON, __ATOMIC_RELEASE);
+	lt_signal_init();
 	lt_guard_release();
 }
 
@@ -51,7 +54,10 @@ void lt_init_exit_report(void)
 		return;
 	lt_guard_hold();
 	int failed = 0;
+	/* a snapshot in progress on the helper thread finishes first */
+	lt_signal_report_lock();
 	lt_report_run(LT_REASON_EXIT, 0, &failed);
+	lt_signal_report_unlock();
 	lt_guard_release();
 	if (failed && lt_opt.exitcode) {
 		/* stdio is flushed only after the destructors: flush now or the

@@ -117,6 +117,11 @@ void lt_stack_init(int depth)
 	atomic_store(&cur_index, ix);
 }
 
+void lt_stack_clear_trim(void)
+{
+	ntrim = 0;
+}
+
 int lt_stack_depth(void)
 {
 	return capture_depth;

@@ -261,6 +261,8 @@ int lt_hinfo_describe(int fd, int kind, lt_handle_detail_t *d)
 		d->what = NULL;
 		describe_socket(fd, d);
 	}
+	if (kind == LT_KIND_DIR && d->what && !strcmp(d->what, "file"))
+		d->what = lt_report_strdup("directory");
 	if (kind >= 0)
 		return kind;
 	return sock ? LT_KIND_SOCKET : LT_KIND_FD;

@@ -225,6 +225,24 @@ static const char *self_exe(void)
 	return buf;
 }
 
+static int is_allocator_frame(const char *fn)
+{
+	static const char *const names[] = {
+		"malloc", "calloc", "realloc", "reallocarray", "free", "memalign",
+		"aligned_alloc", "posix_memalign", "valloc", "pvalloc",
+		"__libc_malloc", "__libc_calloc", "__libc_realloc", "__rtld_malloc",
+		"__rtld_calloc", "__rtld_realloc",
+	};
+	if (!fn)
+		return 0;
+	if (!strncmp(fn, "operator new", 12) || !strncmp(fn, "_Znw", 4) || !strncmp(fn, "_Zna", 4))
+		return 1;
+	for (size_t i = 0; i < LT_ARRAY_LEN(names); i++)
+		if (!strcmp(fn, names[i]))
+			return 1;
+	return 0;
+}
+
 static void symbolize_groups(lt_report_t *r)
 {
 	lt_sym_t *sym = lt_sym_open();
@@ -240,12 +258,10 @@ static void symbolize_groups(lt_report_t *r)
 		for (uint32_t k = 0; k < st->depth && n < (int)LT_ARRAY_LEN(tmp); k++)
 			n += lt_sym_lookup(sym, st->pc[k], tmp + n, (int)LT_ARRAY_LEN(tmp) - n);
 		/* drop leading allocator frames the capture could not trim by
-		 * range (operator new in a static libstdc++, say) */
+		 * range: operator new in a static libstdc++, the dynamic
+		 * linker's inlined calloc wrapper (rtld-malloc.h) */
 		int skip = 0;
-		while (skip < n - 1 && tmp[skip].function &&
-		       (!strncmp(tmp[skip].function, "operator new", 12) ||
-			!strncmp(tmp[skip].function, "_Znw", 4) ||
-			!strncmp(tmp[skip].function, "_Zna", 4)))
+		while (skip < n - 1 && is_allocator_frame(tmp[skip].function))
 			skip++;
 		g->frames = lt_ia_alloc((size_t)(n - skip) * sizeof(lt_frame_t));
 		if (!g->frames)

@@ -125,6 +125,9 @@ const char *lt_report_strdup(const char *s);
 /* Build and write a report. Returns 0; *gate_failed is set. */
 int lt_report_run(int reason, int signo, int *gate_failed);
 
+unsigned lt_report_next_sequence(void);
+void lt_report_reset_sequence(void);
+
 /* Handle groups: filled by the handle tracker (handle.c) at report time. */
 void lt_handle_collect(lt_report_t *r);
 

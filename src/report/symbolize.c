@@ -142,6 +142,55 @@ static const char *call_file(Dwarf_Die *cudie, Dwarf_Die *inl, int *line)
 	return dwarf_filesrc(files, fileidx, NULL, NULL);
 }
 
+/* Relative source paths (as a build records them, "../src/x.c") are made
+ * absolute with the compilation directory and "." / ".." folded, so a
+ * report names a file a person or the HTML page can open. */
+static const char *absolute(const char *file, const char *comp_dir, char *buf, size_t cap)
+{
+	if (!file || file[0] == '/' || !comp_dir || comp_dir[0] != '/')
+		return file;
+	char tmp[4096];
+	int n = snprintf(tmp, sizeof tmp, "%s/%s", comp_dir, file);
+	if (n < 0 || (size_t)n >= sizeof tmp || cap < 2)
+		return file;
+	/* fold components into buf */
+	size_t len = 0;
+	const char *p = tmp;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		const char *e = strchr(p, '/');
+		size_t cl = e ? (size_t)(e - p) : strlen(p);
+		if (cl == 0)
+			break;
+		if (cl == 1 && p[0] == '.') {
+			/* skip */
+		} else if (cl == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 0 && buf[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+		} else {
+			if (len + 1 + cl + 1 > cap)
+				return file;
+			buf[len++] = '/';
+			memcpy(buf + len, p, cl);
+			len += cl;
+		}
+		p += cl;
+	}
+	if (len == 0)
+		buf[len++] = '/';
+	buf[len] = 0;
+	return buf;
+}
+
+static const char *comp_dir_of(Dwarf_Die *cudie)
+{
+	Dwarf_Attribute attr;
+	return cudie ? dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr)) : NULL;
+}
+
 static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out)
 {
 	uintptr_t look = pc - 1;         /* a return address: the call is before it */
@@ -169,6 +218,8 @@ static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out)
 	Dwarf_Die *cudie = dwfl_module_addrdie(mod, look, &bias);
 	Dwarf_Die *scopes = NULL;
 	int nscopes = cudie ? dwarf_getscopes(cudie, look - bias, &scopes) : 0;
+	const char *cdir = comp_dir_of(cudie);
+	char pathbuf[4096];
 	int n = 0;
 	const char *cur_file = file;
 	int cur_line = line;
@@ -177,7 +228,7 @@ static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out)
 		if (tag == DW_TAG_inlined_subroutine) {
 			out[n].addr = pc;
 			out[n].function = lt_sym_demangle(die_name(&scopes[i]));
-			out[n].file = lt_report_strdup(cur_file);
+			out[n].file = lt_report_strdup(absolute(cur_file, cdir, pathbuf, sizeof pathbuf));
 			out[n].line = cur_line;
 			out[n].module = out[0].module;
 			out[n].inlined = 1;
@@ -197,7 +248,7 @@ static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out)
 				break;
 			}
 	}
-	out[n].file = lt_report_strdup(cur_file);
+	out[n].file = lt_report_strdup(absolute(cur_file, cdir, pathbuf, sizeof pathbuf));
 	out[n].line = cur_line;
 	out[n].module = out[0].module;
 	out[n].inlined = 0;
