@@ -380,8 +380,10 @@ void lt_handle_init(void)
 	size_t n = 0;
 	if (lt_hinfo_open_fds(&open, &n) != 0)
 		return;
-	for (size_t i = 0; i < n; i++)
-		lt_handle_fd_add(open[i], LT_HK_INHERITED, 0);
+	lt_fdrec_t rec;
+	for (size_t i = 0; i < n; i++)      /* the tracer's own stay its own */
+		if (!lt_handle_fd_get(open[i], &rec))
+			lt_handle_fd_add(open[i], LT_HK_INHERITED, 0);
 	lt_ia_free(open);
 }
 

@@ -16,17 +16,24 @@
  * reports it. errno is kept. */
 static inline void lt_hh_created(int fd, int kind)
 {
-	if (fd < 0 || !lt_tracing() || !lt_opt.track_fds || lt_handle_held)
+	if (fd < 0 || lt_handle_held)
 		return;
 	int e;
+	if (lt_guard_depth) {
+		/* even before tracing starts: libunwind's address-validation
+		 * pipe is opened during the constructor, and the start-up scan
+		 * must not mistake it for an inherited descriptor */
+		e = errno;
+		lt_handle_fd_add(fd, LT_HK_TRACER, 0);
+		errno = e;
+		return;
+	}
+	if (!lt_tracing() || !lt_opt.track_fds)
+		return;
 	if (LT_TRACK_BEGIN(e)) {
 		uint32_t sid = lt_stack_capture();
 		lt_handle_fd_add(fd, kind, sid);
 		LT_TRACK_END(e);
-	} else {
-		e = errno;
-		lt_handle_fd_add(fd, LT_HK_TRACER, 0);
-		errno = e;
 	}
 }
 
