@@ -1,19 +1,571 @@
-/* Handle tracking: not implemented in this revision (no handle groups). */
-#include "report/report.h"
+/* Live handle tables (see handle.h) and their report-time collection:
+ * reconcile with /proc/self/fd, then turn every open handle into a group. */
+#include "handle.h"
 
-void lt_handle_collect(lt_report_t *r)
+#include <errno.h>
+#include <string.h>
+
+#include "clock.h"
+#include "guard.h"
+#include "intalloc.h"
+#include "lock.h"
+#include "log.h"
+#include "options.h"
+#include "report/handleinfo.h"
+#include "report/report.h"
+#include "report/symbolize.h"
+#include "stack.h"
+#include "sys.h"
+#include "uthash_alloc.h"
+#include <uthash.h>
+
+LT_TLS int lt_handle_held;
+int lt_handle_nbufs;
+
+static lt_lock_t lock = LT_LOCK_INIT;
+
+/* ---- the fd array ------------------------------------------------------- */
+
+/* Grown by remapping (under the lock): descriptor numbers are dense and
+ * small, so an array indexed by number is O(1) with no hashing. */
+static lt_fdrec_t *fds;
+static size_t fds_cap;   /* entries */
+static size_t fds_live;
+
+/* io_uring registrations: (ring fd, type, index). */
+typedef struct rsrc_key {
+	int ring_fd;
+	int type;
+	unsigned index;
+} rsrc_key_t;
+
+typedef struct rsrc {
+	rsrc_key_t key;
+	uintptr_t addr;
+	uint64_t len;
+	int file_fd;
+	int freed;          /* free() hit it while registered */
+	uint32_t stack, ms;
+	UT_hash_handle hh;
+} rsrc_t;
+static rsrc_t *rsrcs;
+
+/* kevent filters: (kq, ident, filter). */
+typedef struct filter_key {
+	uintptr_t ident;
+	int kq;
+	int filter;
+} filter_key_t;
+
+typedef struct filt {
+	filter_key_t key;
+	int fd_based;
+	uint32_t stack, ms;
+	UT_hash_handle hh;
+} filt_t;
+static filt_t *filters;
+
+static void take(void)
 {
-	(void)r;
+	lt_handle_held = 1;
+	lt_lock(&lock);
+}
+
+static void give(void)
+{
+	lt_unlock(&lock);
+	lt_handle_held = 0;
+}
+
+static int grow(size_t need)
+{
+	size_t cap = fds_cap ? fds_cap : 1024;
+	while (cap <= need)
+		cap *= 2;
+	lt_fdrec_t *n = lt_ia_map(cap * sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	if (fds) {
+		memcpy(n, fds, fds_cap * sizeof *n);
+		lt_ia_unmap(fds, fds_cap * sizeof *n);
+	}
+	fds = n;
+	fds_cap = cap;
+	return 0;
+}
+
+/* ---- releases that cascade (lock held) ---------------------------------- */
+
+static void rsrc_del(rsrc_t *x)
+{
+	if (x->key.type != LT_RSRC_FILE)
+		__atomic_sub_fetch(&lt_handle_nbufs, 1, __ATOMIC_RELAXED);
+	HASH_DEL(rsrcs, x);
+	lt_ia_free(x);
+}
+
+static void rsrc_drop_ring(int ring_fd, int type)
+{
+	rsrc_t *x, *tmp;
+	HASH_ITER(hh, rsrcs, x, tmp) {
+		if (x->key.ring_fd == ring_fd && (type < 0 || x->key.type == type))
+			rsrc_del(x);
+	}
+}
+
+static void filters_drop(int kq, int fd)
+{
+	filt_t *x, *tmp;
+	HASH_ITER(hh, filters, x, tmp) {
+		if (x->key.kq == kq || (fd >= 0 && x->fd_based && x->key.ident == (uintptr_t)fd)) {
+			HASH_DEL(filters, x);
+			lt_ia_free(x);
+		}
+	}
+}
+
+static void slot_clear(int fd)
+{
+	lt_fdrec_t *s = &fds[fd];
+	/* the cascades cost a table walk, paid only by descriptors flagged as
+	 * having something hanging off them (flags may sit on an empty slot: a
+	 * filter on a descriptor the tracer did not see created) */
+	if (s->flags & LT_FDF_RSRC)
+		rsrc_drop_ring(fd, -1);
+	if (s->flags & (LT_FDF_KQ | LT_FDF_FILTERS))
+		filters_drop((s->flags & LT_FDF_KQ) ? fd : -1, (s->flags & LT_FDF_FILTERS) ? fd : -1);
+	if (s->kind != LT_HK_NONE)
+		fds_live--;
+	memset(s, 0, sizeof *s);
+}
+
+/* ---- descriptors ------------------------------------------------------- */
+
+void lt_handle_fd_add(int fd, int kind, uint32_t stack)
+{
+	if (fd < 0)
+		return;
+	uint32_t ms = lt_clock_ms();
+	take();
+	if ((size_t)fd >= fds_cap && grow((size_t)fd) != 0) {
+		give();
+		lt_log_warn_once("out of memory growing the descriptor table; some descriptors are untraced");
+		return;
+	}
+	slot_clear(fd);
+	fds[fd].kind = (uint8_t)kind;
+	fds[fd].stack = stack;
+	fds[fd].ms = ms;
+	fds_live++;
+	give();
+}
+
+void lt_handle_fd_forget(int fd)
+{
+	if (fd < 0)
+		return;
+	take();
+	if ((size_t)fd < fds_cap)
+		slot_clear(fd);
+	give();
+}
+
+void lt_handle_fd_forget_range(unsigned lo, unsigned hi)
+{
+	take();
+	for (size_t fd = lo; fd <= hi && fd < fds_cap; fd++)
+		slot_clear((int)fd);
+	give();
+}
+
+void lt_handle_forget_kind(int kind)
+{
+	take();
+	for (size_t fd = 0; fd < fds_cap; fd++)
+		if (fds[fd].kind == kind)
+			slot_clear((int)fd);
+	give();
+}
+
+int lt_handle_fd_get(int fd, lt_fdrec_t *out)
+{
+	int found = 0;
+	if (fd < 0)
+		return 0;
+	take();
+	if ((size_t)fd < fds_cap && fds[fd].kind != LT_HK_NONE) {
+		*out = fds[fd];
+		found = 1;
+	}
+	give();
+	return found;
+}
+
+/* ---- io_uring registrations ----------------------------------------------- */
+
+void lt_handle_rsrc_set(int ring_fd, int type, unsigned index, uintptr_t addr,
+			uint64_t len, int file_fd, uint32_t stack)
+{
+	if (ring_fd < 0)
+		return;
+	uint32_t ms = lt_clock_ms();
+	rsrc_t *x = lt_ia_alloc(sizeof *x);
+	if (!x)
+		return;
+	x->key.ring_fd = ring_fd;
+	x->key.type = type;
+	x->key.index = index;
+	x->addr = addr;
+	x->len = len;
+	x->file_fd = file_fd;
+	x->stack = stack;
+	x->ms = ms;
+	take();
+	rsrc_t *old;
+	HASH_FIND(hh, rsrcs, &x->key, sizeof x->key, old);
+	if (old)
+		rsrc_del(old);
+	HASH_ADD(hh, rsrcs, key, sizeof x->key, x);
+	if (!x->hh.tbl) {          /* uthash out of memory (non-fatal) */
+		give();
+		lt_ia_free(x);
+		return;
+	}
+	if (type != LT_RSRC_FILE)
+		__atomic_add_fetch(&lt_handle_nbufs, 1, __ATOMIC_RELAXED);
+	if ((size_t)ring_fd < fds_cap)
+		fds[ring_fd].flags |= LT_FDF_RSRC;
+	give();
+}
+
+void lt_handle_rsrc_clear(int ring_fd, int type, unsigned index)
+{
+	rsrc_key_t k;
+	memset(&k, 0, sizeof k);
+	k.ring_fd = ring_fd;
+	k.type = type;
+	k.index = index;
+	take();
+	rsrc_t *x;
+	HASH_FIND(hh, rsrcs, &k, sizeof k, x);
+	if (x)
+		rsrc_del(x);
+	give();
+}
+
+void lt_handle_rsrc_clear_all(int ring_fd, int type)
+{
+	take();
+	rsrc_drop_ring(ring_fd, type);
+	give();
+}
+
+/* Print a stack (symbolized) on stderr, one frame a line. */
+static void print_stack(const char *title, uint32_t sid)
+{
+	const lt_stack_t *st = lt_stack_get(sid);
+	lt_log_info("  %s:", title);
+	if (!st)
+		return;
+	lt_sym_t *sym = lt_sym_open();
+	for (uint32_t i = 0; i < st->depth; i++) {
+		lt_frame_t f[8];
+		int n = sym ? lt_sym_lookup(sym, st->pc[i], f, 8) : 0;
+		if (n <= 0) {
+			lt_log_info("    #%u 0x%llx", i, (unsigned long long)st->pc[i]);
+			continue;
+		}
+		for (int k = 0; k < n; k++)
+			lt_log_info("    #%u 0x%llx in %s %s:%d", i, (unsigned long long)f[k].addr,
+				    f[k].function ? f[k].function : "??",
+				    f[k].file ? f[k].file : (f[k].module ? f[k].module : "??"), f[k].line);
+	}
+	if (sym)
+		lt_sym_close(sym);
+}
+
+void lt_handle_check_free(const void *p, size_t size)
+{
+	if (lt_handle_held || lt_guard_depth || !lt_tracing())
+		return;
+	uintptr_t lo = (uintptr_t)p, hi = lo + (size ? size : 1);
+	int ring = -1;
+	unsigned index = 0;
+	uint32_t reg_stack = 0;
+	take();
+	rsrc_t *x, *tmp;
+	HASH_ITER(hh, rsrcs, x, tmp) {
+		if (x->key.type == LT_RSRC_FILE || !x->len)
+			continue;
+		if (x->addr < hi && lo < x->addr + x->len) {
+			x->freed = 1;
+			ring = x->key.ring_fd;
+			index = x->key.index;
+			reg_stack = x->stack;
+			break;
+		}
+	}
+	give();
+	if (ring < 0)
+		return;
+	int e = errno;
+	lt_guard_hold();
+	uint32_t here = lt_stack_capture();
+	lt_log_error("free() of %p which is still registered with io_uring ring fd %d "
+		     "(buffer index %u) - the kernel may still write into it", p, ring, index);
+	print_stack("freed at", here);
+	print_stack("registered at", reg_stack);
+	lt_guard_release();
+	errno = e;
+}
+
+/* ---- kevent filters -------------------------------------------------- */
+
+void lt_handle_filter_add(int kq, uintptr_t ident, int filter, int fd_based, uint32_t stack)
+{
+	uint32_t ms = lt_clock_ms();
+	filt_t *x = lt_ia_alloc(sizeof *x);
+	if (!x)
+		return;
+	x->key.kq = kq;
+	x->key.ident = ident;
+	x->key.filter = filter;
+	x->fd_based = fd_based;
+	x->stack = stack;
+	x->ms = ms;
+	take();
+	filt_t *old;
+	HASH_FIND(hh, filters, &x->key, sizeof x->key, old);
+	if (old) {
+		/* EV_ADD on an existing filter modifies it: it keeps its origin */
+		give();
+		lt_ia_free(x);
+		return;
+	}
+	HASH_ADD(hh, filters, key, sizeof x->key, x);
+	if (!x->hh.tbl) {
+		give();
+		lt_ia_free(x);
+		return;
+	}
+	if (kq >= 0 && (size_t)kq < fds_cap)
+		fds[kq].flags |= LT_FDF_KQ;
+	if (fd_based && ident < fds_cap)
+		fds[ident].flags |= LT_FDF_FILTERS;
+	give();
+}
+
+void lt_handle_filter_forget(int kq, uintptr_t ident, int filter)
+{
+	filter_key_t k;
+	memset(&k, 0, sizeof k);
+	k.kq = kq;
+	k.ident = ident;
+	k.filter = filter;
+	take();
+	filt_t *x;
+	HASH_FIND(hh, filters, &k, sizeof k, x);
+	if (x) {
+		HASH_DEL(filters, x);
+		lt_ia_free(x);
+	}
+	give();
+}
+
+/* ---- start, fork, tests ---------------------------------------------- */
+
+void lt_handle_init(void)
+{
+	int *open = NULL;
+	size_t n = 0;
+	if (lt_hinfo_open_fds(&open, &n) != 0)
+		return;
+	lt_fdrec_t rec;
+	for (size_t i = 0; i < n; i++)      /* the tracer's own stay its own */
+		if (!lt_handle_fd_get(open[i], &rec))
+			lt_handle_fd_add(open[i], LT_HK_INHERITED, 0);
+	lt_ia_free(open);
 }
 
 void lt_handle_prefork(void)
 {
+	lt_lock(&lock);
 }
 
 void lt_handle_postfork_parent(void)
 {
+	lt_unlock(&lock);
 }
 
 void lt_handle_postfork_child(void)
 {
+	lt_lock_reset(&lock);
+	lt_handle_held = 0;
+	/* what the child got from its parent is the parent's to close: every
+	 * descriptor it inherited is reported as inherited, not as its leak,
+	 * and the parent's registrations and filters are the parent's */
+	for (size_t fd = 0; fd < fds_cap; fd++) {
+		if (fds[fd].kind == LT_HK_NONE || fds[fd].kind == LT_HK_TRACER)
+			continue;
+		fds[fd].kind = LT_HK_INHERITED;
+		fds[fd].flags = 0;
+		fds[fd].stack = 0;
+	}
+	rsrc_t *x, *xt;
+	HASH_ITER(hh, rsrcs, x, xt) {
+		HASH_DEL(rsrcs, x);
+		lt_ia_free(x);
+	}
+	filt_t *f, *ft;
+	HASH_ITER(hh, filters, f, ft) {
+		HASH_DEL(filters, f);
+		lt_ia_free(f);
+	}
+	lt_handle_nbufs = 0;
+}
+
+size_t lt_handle_live_fds(void)
+{
+	return fds_live;
+}
+
+size_t lt_handle_live_rsrc(void)
+{
+	return HASH_COUNT(rsrcs);
+}
+
+size_t lt_handle_live_filters(void)
+{
+	return HASH_COUNT(filters);
+}
+
+void lt_handle_reset(void)
+{
+	take();
+	for (size_t fd = 0; fd < fds_cap; fd++)
+		slot_clear((int)fd);
+	rsrc_t *x, *xt;
+	HASH_ITER(hh, rsrcs, x, xt) rsrc_del(x);
+	filt_t *f, *ft;
+	HASH_ITER(hh, filters, f, ft) {
+		HASH_DEL(filters, f);
+		lt_ia_free(f);
+	}
+	give();
+}
+
+/* ---- report ------------------------------------------------------------ */
+
+static void add_group(lt_report_t *r, int kind, int origin, uint32_t stack, uint64_t bytes,
+		      uint32_t ms, const lt_handle_detail_t *d)
+{
+	lt_group_t *g = lt_report_group(r, kind, LT_CLASS_OPEN, origin, stack);
+	if (!g)
+		return;
+	lt_group_add(g, bytes, ms);
+	lt_group_add_handle(g, d);
+}
+
+static int is_open(const int *open, size_t n, int fd)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (open[mid] == fd)
+			return 1;
+		if (open[mid] < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+void lt_handle_collect(lt_report_t *r)
+{
+	int e = errno;
+	int *open = NULL;
+	size_t n = 0;
+	if (lt_hinfo_open_fds(&open, &n) != 0) {
+		lt_log_warn("cannot list /proc/self/fd; handles are not reported");
+		errno = e;
+		return;
+	}
+	take();
+	/* a descriptor the table holds but the kernel no longer has was closed
+	 * behind the hooks' back (a raw system call, glibc internals): drop it,
+	 * never report it */
+	for (size_t fd = 0; fd < fds_cap; fd++)
+		if (fds[fd].kind != LT_HK_NONE && !is_open(open, n, (int)fd))
+			slot_clear((int)fd);
+	rsrc_t *x, *xt;
+	HASH_ITER(hh, rsrcs, x, xt) {
+		int rf = x->key.ring_fd;
+		if ((size_t)rf >= fds_cap || fds[rf].kind == LT_HK_NONE)
+			rsrc_del(x);
+	}
+	filt_t *f, *ft;
+	HASH_ITER(hh, filters, f, ft) {
+		int kq = f->key.kq;
+		if (kq < 0 || (size_t)kq >= fds_cap || fds[kq].kind == LT_HK_NONE ||
+		    (f->fd_based && !is_open(open, n, (int)f->key.ident))) {
+			HASH_DEL(filters, f);
+			lt_ia_free(f);
+		}
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		int fd = open[i];
+		lt_fdrec_t s;
+		memset(&s, 0, sizeof s);
+		if ((size_t)fd < fds_cap)
+			s = fds[fd];
+		if (s.kind == LT_HK_TRACER)
+			continue;
+		lt_handle_detail_t d;
+		lt_handle_detail_init(&d);
+		if (s.kind == LT_HK_NONE || s.kind == LT_HK_INHERITED) {
+			if (s.kind == LT_HK_INHERITED && !lt_opt.report_inherited)
+				continue;
+			int kind = lt_hinfo_describe(fd, -1, &d);
+			d.note = lt_report_strdup(s.kind == LT_HK_INHERITED
+				? "inherited: open before leaktrace started"
+				: "open but never seen created (raw system call, io_uring or library internals)");
+			add_group(r, kind, 1, 0, 0, 0, &d);
+			continue;
+		}
+		lt_hinfo_describe(fd, s.kind, &d);
+		add_group(r, s.kind, 0, s.stack, 0, s.ms, &d);
+	}
+
+	HASH_ITER(hh, rsrcs, x, xt) {
+		lt_handle_detail_t d;
+		lt_handle_detail_init(&d);
+		d.ring_fd = x->key.ring_fd;
+		d.index = x->key.index;
+		if (x->key.type == LT_RSRC_FILE) {
+			d.fd = x->file_fd;
+			add_group(r, LT_KIND_IO_URING_FILE, 0, x->stack, 0, x->ms, &d);
+			continue;
+		}
+		d.addr = x->addr;
+		d.length = x->len;
+		if (x->key.type == LT_RSRC_BUFRING)
+			d.what = lt_report_strdup("buffer ring");
+		if (x->freed)
+			d.note = lt_report_strdup("freed with free() while still registered");
+		add_group(r, LT_KIND_IO_URING_BUFFER, 0, x->stack, x->len, x->ms, &d);
+	}
+
+	HASH_ITER(hh, filters, f, ft) {
+		lt_handle_detail_t d;
+		lt_handle_detail_init(&d);
+		d.fd = f->key.kq;
+		d.ident = (long long)f->key.ident;
+		d.filter = lt_report_strdup(lt_hinfo_filter_name(f->key.filter));
+		add_group(r, LT_KIND_KEVENT_FILTER, 0, f->stack, 0, f->ms, &d);
+	}
+	give();
+	lt_ia_free(open);
+	errno = e;
 }

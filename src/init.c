@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "fork.h"
 #include "guard.h"
+#include "handle.h"
 #include "log.h"
 #include "options.h"
 #include "real.h"
@@ -34,6 +35,8 @@ __attribute__((constructor(101))) static void lt_init(void)
 	lt_stack_init((int)lt_opt.depth);
 	if (lt_opt.suppressions[0])
 		lt_supp_load(lt_opt.suppressions);
+	if (lt_opt.track_fds)
+		lt_handle_init();     /* what is open now was inherited */
 	lt_fork_init();
 	__atomic_store_n(&lt_state, LT_STATE_ON, __ATOMIC_RELEASE);
 	lt_signal_init();

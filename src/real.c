@@ -53,7 +53,11 @@ static void fallback(void)
 }
 
 static atomic_int state;        /* 0 none, 1 resolving, 2 done */
-static LT_TLS int resolving_here;
+/* volatile: glibc declares dlsym __THROW, i.e. leaf ("never calls back
+ * into this file"), so GCC may drop the stores around it as dead - and then
+ * a dlsym that fails (an optional symbol missing) mallocs its error message,
+ * re-enters lt_real_init and waits for itself forever. */
+static LT_TLS volatile int resolving_here;
 
 int lt_real_init(void)
 {

@@ -37,6 +37,43 @@ static long raw(long nr, long a, long b, long c, long d)
 #endif
 }
 
+long lt_sys_call6(long nr, long a, long b, long c, long d, long e, long f)
+{
+#if defined(__x86_64__)
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+#elif defined(__aarch64__)
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	__asm__ volatile("svc 0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "memory");
+	return x0;
+#endif
+}
+
+ssize_t lt_sys_getdents64(int fd, void *buf, size_t len)
+{
+	long r;
+	do
+		r = raw(SYS_getdents64, fd, (long)buf, (long)len, 0);
+	while (r == -EINTR);
+	return r;
+}
+
 ssize_t lt_sys_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

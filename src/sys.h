@@ -17,6 +17,12 @@ int lt_sys_fsync(int fd);
 ssize_t lt_sys_readlink(const char *path, char *buf, size_t len);
 pid_t lt_sys_getpid(void);
 pid_t lt_sys_gettid(void);
+/* getdents64 on an open directory (raw: never opendir/readdir). */
+ssize_t lt_sys_getdents64(int fd, void *buf, size_t len);
+/* Any system call with up to six arguments, raw: returns the kernel's
+ * result (-errno on failure) and never touches errno. The syscall() hook
+ * uses it when the real libc syscall() is not resolved yet. */
+long lt_sys_call6(long nr, long a, long b, long c, long d, long e, long f);
 /* Whole file into a buffer of the private allocator (NUL-terminated). */
 int lt_sys_read_file(const char *path, char **out, size_t *len);
 

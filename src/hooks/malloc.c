@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../handle.h"
 #include "../heap.h"
 #include "../intalloc.h"
 #include "../stack.h"
@@ -101,6 +102,8 @@ LT_EXPORT void free(void *p)
 		return;
 	}
 	forget(p, NULL);
+	if (LT_UNLIKELY(__atomic_load_n(&lt_handle_nbufs, __ATOMIC_RELAXED)))
+		lt_handle_check_free(p, lt_real.malloc_usable_size(p));  /* io_uring */
 	lt_real.free(p);
 }
 

@@ -1,0 +1,97 @@
+/* Live handle tables: descriptors (an fd-indexed array), io_uring registered
+ * buffers and files per ring, and kevent filters per (kqueue, ident, filter).
+ *
+ * Every descriptor-shaped handle - plain fd, socket, stdio FILE, DIR stream,
+ * io_uring ring, kqueue - is one slot of the fd array, so a FILE's descriptor
+ * is never counted twice and close() of any of them is one O(1) lookup.
+ * Resources that hang off a descriptor (a ring's buffers and files, a
+ * kqueue's filters) live in uthash tables and are released with it.
+ *
+ * All functions are safe to call from any thread; they take one spinlock and
+ * never call a hooked function, never set errno. Callers are the hooks
+ * (with the guard held) and the report (lt_handle_collect). */
+#ifndef LT_HANDLE_H
+#define LT_HANDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lt.h"
+
+/* Slot kinds: LT_KIND_* values from report/report.h for traced handles
+ * (LT_KIND_FD, _SOCKET, _FILE, _DIR, _IO_URING_RING, _KQUEUE), plus: */
+enum {
+	LT_HK_NONE = 0,          /* empty slot (LT_KIND_MEMORY is never an fd) */
+	LT_HK_INHERITED = 100,   /* open before the tracer started */
+	LT_HK_TRACER = 101,      /* opened by the tracer's own work: never reported */
+};
+
+typedef struct lt_fdrec {
+	uint8_t kind;
+	uint8_t flags;           /* LT_FDF_* */
+	uint16_t spare;
+	uint32_t stack;          /* stack depot id of the creating call */
+	uint32_t ms;             /* creation time, ms since tracer start */
+} lt_fdrec_t;
+
+enum {
+	LT_FDF_FILTERS = 1 << 0,  /* some kqueue has a filter on this fd */
+	LT_FDF_RSRC = 1 << 1,     /* a ring with registered buffers/files */
+	LT_FDF_KQ = 1 << 2,       /* a kqueue with filters */
+};
+
+/* io_uring resource types (a ring's registration tables). */
+enum { LT_RSRC_BUFFER = 0, LT_RSRC_FILE = 1, LT_RSRC_BUFRING = 2 };
+
+/* Non-zero while this thread holds the handle lock: a signal handler that
+ * interrupts the tracer must not take it again. */
+extern LT_TLS int lt_handle_held;
+
+/* Number of live registered io_uring buffers (fixed buffers and buffer
+ * rings): free() checks it with one load before looking further. */
+extern int lt_handle_nbufs;
+
+/* Scan /proc/self/fd once at start: what is open now was inherited. */
+void lt_handle_init(void);
+
+/* Descriptors. fd_add replaces whatever the slot held: the kernel handed
+ * the number out, so the old record was stale. */
+void lt_handle_fd_add(int fd, int kind, uint32_t stack);
+/* Forget fd and everything hanging off it (a ring's registrations, a
+ * kqueue's filters, filters watching fd). */
+void lt_handle_fd_forget(int fd);
+/* Forget [lo, hi] (close_range, closefrom). */
+void lt_handle_fd_forget_range(unsigned lo, unsigned hi);
+/* Forget every slot of one kind (fcloseall). */
+void lt_handle_forget_kind(int kind);
+/* Copy a slot out; 0 when fd has none. */
+int lt_handle_fd_get(int fd, lt_fdrec_t *out);
+
+/* io_uring registrations on ring_fd, slot index (bgid for buffer rings). */
+void lt_handle_rsrc_set(int ring_fd, int type, unsigned index, uintptr_t addr,
+			uint64_t len, int file_fd, uint32_t stack);
+void lt_handle_rsrc_clear(int ring_fd, int type, unsigned index);
+void lt_handle_rsrc_clear_all(int ring_fd, int type);
+/* free(p) of size bytes: complain at once if it overlaps a registered
+ * buffer (called only when lt_handle_nbufs != 0). */
+void lt_handle_check_free(const void *p, size_t size);
+
+/* kevent filters: (kq, ident, filter). fd_based: ident is a descriptor, so
+ * closing it releases the filter. */
+void lt_handle_filter_add(int kq, uintptr_t ident, int filter, int fd_based, uint32_t stack);
+void lt_handle_filter_forget(int kq, uintptr_t ident, int filter);
+
+/* fork: take the lock in the parent before fork, release after; the child
+ * resets it and treats every descriptor it inherited as inherited. */
+void lt_handle_prefork(void);
+void lt_handle_postfork_parent(void);
+void lt_handle_postfork_child(void);
+
+/* Counters for tests. */
+size_t lt_handle_live_fds(void);
+size_t lt_handle_live_rsrc(void);
+size_t lt_handle_live_filters(void);
+/* Drop everything (unit tests). */
+void lt_handle_reset(void);
+
+#endif

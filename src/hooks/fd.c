@@ -1,0 +1,277 @@
+/* Hooks for descriptor-creating and -closing calls: open/openat/creat (and
+ * their 64-bit and _FORTIFY_SOURCE names), pipe, pipe2, dup, dup2, dup3,
+ * fcntl F_DUPFD/F_DUPFD_CLOEXEC, epoll_create(1), eventfd, timerfd_create,
+ * signalfd, inotify_init(1), memfd_create, close, close_range, closefrom.
+ *
+ * open, openat and fcntl are variadic: the optional argument is read only
+ * when the call needs it (O_CREAT / O_TMPFILE; every fcntl command takes
+ * at most one word, so fcntl reads one, as glibc's own fcntl does). */
+#undef _FORTIFY_SOURCE
+/* meson builds with _FILE_OFFSET_BITS=64, which renames open to open64 in
+ * the headers: both names are hooked here, each under its own name */
+#undef _FILE_OFFSET_BITS
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "../sys.h"
+#include "hhook.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static inline int needs_mode(int flags)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+}
+
+#define FAIL_IF_UNRESOLVED(name) LT_REAL_OR_ENOSYS(name, -1)
+
+/* ---- open family --------------------------------------------------------- */
+
+#define OPEN_HOOK(name)                                                        \
+	LT_EXPORT int name(const char *path, int flags, ...)                   \
+	{                                                                      \
+		mode_t mode = 0;                                               \
+		if (needs_mode(flags)) {                                       \
+			va_list ap;                                            \
+			va_start(ap, flags);                                   \
+			mode = va_arg(ap, mode_t);                             \
+			va_end(ap);                                            \
+		}                                                              \
+		FAIL_IF_UNRESOLVED(name);                                      \
+		int fd = lt_real.name(path, flags, mode);                      \
+		lt_hh_created(fd, LT_KIND_FD);                                 \
+		return fd;                                                     \
+	}
+
+#define OPENAT_HOOK(name)                                                      \
+	LT_EXPORT int name(int dirfd, const char *path, int flags, ...)        \
+	{                                                                      \
+		mode_t mode = 0;                                               \
+		if (needs_mode(flags)) {                                       \
+			va_list ap;                                            \
+			va_start(ap, flags);                                   \
+			mode = va_arg(ap, mode_t);                             \
+			va_end(ap);                                            \
+		}                                                              \
+		FAIL_IF_UNRESOLVED(name);                                      \
+		int fd = lt_real.name(dirfd, path, flags, mode);               \
+		lt_hh_created(fd, LT_KIND_FD);                                 \
+		return fd;                                                     \
+	}
+
+OPEN_HOOK(open)
+OPEN_HOOK(open64)
+OPENAT_HOOK(openat)
+OPENAT_HOOK(openat64)
+
+/* What _FORTIFY_SOURCE builds call for open(path, flags) without a mode. */
+LT_EXPORT int __open_2(const char *path, int flags)
+{
+	FAIL_IF_UNRESOLVED(__open_2);
+	int fd = lt_real.__open_2(path, flags);
+	lt_hh_created(fd, LT_KIND_FD);
+	return fd;
+}
+
+LT_EXPORT int __open64_2(const char *path, int flags)
+{
+	FAIL_IF_UNRESOLVED(__open64_2);
+	int fd = lt_real.__open64_2(path, flags);
+	lt_hh_created(fd, LT_KIND_FD);
+	return fd;
+}
+
+LT_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	FAIL_IF_UNRESOLVED(__openat_2);
+	int fd = lt_real.__openat_2(dirfd, path, flags);
+	lt_hh_created(fd, LT_KIND_FD);
+	return fd;
+}
+
+LT_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	FAIL_IF_UNRESOLVED(__openat64_2);
+	int fd = lt_real.__openat64_2(dirfd, path, flags);
+	lt_hh_created(fd, LT_KIND_FD);
+	return fd;
+}
+
+LT_EXPORT int creat(const char *path, mode_t mode)
+{
+	FAIL_IF_UNRESOLVED(creat);
+	int fd = lt_real.creat(path, mode);
+	lt_hh_created(fd, LT_KIND_FD);
+	return fd;
+}
+
+LT_EXPORT int creat64(const char *path, mode_t mode)
+{
+	FAIL_IF_UNRESOLVED(creat64);
+	int fd = lt_real.creat64(path, mode);
+	lt_hh_created(fd, LT_KIND_FD);
+	return fd;
+}
+
+/* ---- pipes and duplicates ------------------------------------------------ */
+
+LT_EXPORT int pipe(int fds[2])
+{
+	FAIL_IF_UNRESOLVED(pipe);
+	int r = lt_real.pipe(fds);
+	if (r == 0) {
+		lt_hh_created(fds[0], LT_KIND_FD);
+		lt_hh_created(fds[1], LT_KIND_FD);
+	}
+	return r;
+}
+
+LT_EXPORT int pipe2(int fds[2], int flags)
+{
+	FAIL_IF_UNRESOLVED(pipe2);
+	int r = lt_real.pipe2(fds, flags);
+	if (r == 0) {
+		lt_hh_created(fds[0], LT_KIND_FD);
+		lt_hh_created(fds[1], LT_KIND_FD);
+	}
+	return r;
+}
+
+/* A duplicate of a socket is a socket; of anything else, a descriptor. */
+static int dup_kind(int oldfd)
+{
+	lt_fdrec_t rec;
+	if (!lt_tracing() || lt_handle_held)
+		return LT_KIND_FD;
+	if (lt_handle_fd_get(oldfd, &rec) && rec.kind == LT_KIND_SOCKET)
+		return LT_KIND_SOCKET;
+	return LT_KIND_FD;
+}
+
+LT_EXPORT int dup(int oldfd)
+{
+	FAIL_IF_UNRESOLVED(dup);
+	int fd = lt_real.dup(oldfd);
+	if (fd >= 0)
+		lt_hh_created(fd, dup_kind(oldfd));
+	return fd;
+}
+
+/* dup2/dup3 close newfd atomically when it is open: recording the new
+ * descriptor replaces whatever the slot held (and releases what hung off
+ * it), which is exactly that implicit close. newfd cannot be handed to
+ * another thread in between: it stays open throughout. */
+LT_EXPORT int dup2(int oldfd, int newfd)
+{
+	FAIL_IF_UNRESOLVED(dup2);
+	int fd = lt_real.dup2(oldfd, newfd);
+	if (fd >= 0 && oldfd != newfd)
+		lt_hh_created(fd, dup_kind(oldfd));
+	return fd;
+}
+
+LT_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	FAIL_IF_UNRESOLVED(dup3);
+	int fd = lt_real.dup3(oldfd, newfd, flags);
+	if (fd >= 0)
+		lt_hh_created(fd, dup_kind(oldfd));
+	return fd;
+}
+
+#define FCNTL_HOOK(name)                                                       \
+	LT_EXPORT int name(int fd, int cmd, ...)                               \
+	{                                                                      \
+		va_list ap;                                                    \
+		va_start(ap, cmd);                                             \
+		void *arg = va_arg(ap, void *);                                \
+		va_end(ap);                                                    \
+		FAIL_IF_UNRESOLVED(name);                                      \
+		int r = lt_real.name(fd, cmd, arg);                            \
+		if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))      \
+			lt_hh_created(r, dup_kind(fd));                        \
+		return r;                                                      \
+	}
+
+FCNTL_HOOK(fcntl)
+FCNTL_HOOK(fcntl64)
+
+/* ---- special descriptors ----------------------------------------------------- */
+
+#define SIMPLE_HOOK(name, params, args)                                        \
+	LT_EXPORT int name params                                              \
+	{                                                                      \
+		FAIL_IF_UNRESOLVED(name);                                      \
+		int fd = lt_real.name args;                                    \
+		lt_hh_created(fd, LT_KIND_FD);                                 \
+		return fd;                                                     \
+	}
+
+SIMPLE_HOOK(epoll_create, (int size), (size))
+SIMPLE_HOOK(epoll_create1, (int flags), (flags))
+SIMPLE_HOOK(eventfd, (unsigned int initval, int flags), (initval, flags))
+SIMPLE_HOOK(timerfd_create, (int clockid, int flags), (clockid, flags))
+SIMPLE_HOOK(inotify_init, (void), ())
+SIMPLE_HOOK(inotify_init1, (int flags), (flags))
+SIMPLE_HOOK(memfd_create, (const char *name, unsigned int flags), (name, flags))
+
+/* signalfd(-1, ...) creates a descriptor; signalfd(fd, ...) changes fd's
+ * mask and returns fd, which is already tracked. */
+LT_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
+{
+	FAIL_IF_UNRESOLVED(signalfd);
+	int r = lt_real.signalfd(fd, mask, flags);
+	if (fd == -1)
+		lt_hh_created(r, LT_KIND_FD);
+	return r;
+}
+
+/* ---- release --------------------------------------------------------------- */
+
+LT_EXPORT int close(int fd)
+{
+	if (LT_UNLIKELY(!lt_hook_ready() || !lt_real.close)) {
+		/* inside dlsym at start: close it raw, as close(2) would */
+		int r = lt_sys_close(fd);
+		if (r < 0) {
+			errno = -r;
+			return -1;
+		}
+		return 0;
+	}
+	lt_hh_forget(fd);
+	return lt_real.close(fd);
+}
+
+LT_EXPORT int close_range(unsigned int lo, unsigned int hi, int flags)
+{
+	FAIL_IF_UNRESOLVED(close_range);
+	/* CLOSE_RANGE_CLOEXEC only marks them close-on-exec */
+	if (!(flags & CLOSE_RANGE_CLOEXEC) && lo <= hi && lt_tracing() && !lt_handle_held) {
+		int e = errno;
+		lt_handle_fd_forget_range(lo, hi);
+		errno = e;
+	}
+	return lt_real.close_range(lo, hi, flags);
+}
+
+LT_EXPORT void closefrom(int lo)
+{
+	if (!lt_hook_ready() || !lt_real.closefrom)
+		return;
+	if (lo >= 0 && lt_tracing() && !lt_handle_held) {
+		int e = errno;
+		lt_handle_fd_forget_range((unsigned)lo, ~0u);
+		errno = e;
+	}
+	lt_real.closefrom(lo);
+}

@@ -1,0 +1,77 @@
+/* The two calls every handle hook makes: record a descriptor that now
+ * exists, forget one about to be released. Shared by the fd, socket,
+ * stdio, io_uring and kqueue hook families. */
+#ifndef LT_HHOOK_H
+#define LT_HHOOK_H
+
+#include "../handle.h"
+#include "../options.h"
+#include "../report/report.h"
+#include "../stack.h"
+#include "hook.h"
+
+/* Descriptor fd now exists with this kind. Outside the tracer: captured
+ * with its stack. Inside the tracer's own work (the guard is held: libdw
+ * opening an ELF file, say): marked as the tracer's so reconciliation never
+ * reports it. errno is kept. */
+static inline void lt_hh_created(int fd, int kind)
+{
+	if (fd < 0 || lt_handle_held)
+		return;
+	int e;
+	if (lt_guard_depth) {
+		/* even before tracing starts: libunwind's address-validation
+		 * pipe is opened during the constructor, and the start-up scan
+		 * must not mistake it for an inherited descriptor */
+		e = errno;
+		lt_handle_fd_add(fd, LT_HK_TRACER, 0);
+		errno = e;
+		return;
+	}
+	if (!lt_tracing() || !lt_opt.track_fds)
+		return;
+	if (LT_TRACK_BEGIN(e)) {
+		uint32_t sid = lt_stack_capture();
+		lt_handle_fd_add(fd, kind, sid);
+		LT_TRACK_END(e);
+	}
+}
+
+/* Descriptor fd is about to be released (forget before release: the
+ * number can be reused by another thread the moment it is closed). */
+static inline void lt_hh_forget(int fd)
+{
+	if (fd < 0 || !lt_tracing() || lt_handle_held)
+		return;
+	int e = errno;
+	lt_handle_fd_forget(fd);
+	errno = e;
+}
+
+/* A stack for a handle that is not a descriptor (a registered buffer, a
+ * kevent filter); 0 when tracking is not possible here. Pair with
+ * lt_hh_end when it returned 1. */
+static inline int lt_hh_begin(int *saved_errno, uint32_t *sid)
+{
+	if (!lt_tracing() || !lt_opt.track_fds || lt_handle_held)
+		return 0;
+	if (!LT_TRACK_BEGIN(*saved_errno))
+		return 0;
+	*sid = lt_stack_capture();
+	return 1;
+}
+
+static inline void lt_hh_end(int saved_errno)
+{
+	LT_TRACK_END(saved_errno);
+}
+
+/* io_uring (hooks/uring.c), shared with the syscall() hook: non-zero
+ * inside a liburing hook, where inner hooks only pass through. */
+extern LT_TLS int lt_hook_in_uring;
+/* A successful io_uring_setup returned fd (or a failure, ignored). */
+void lt_hook_uring_setup(long fd);
+/* An io_uring_register(fd, op, arg, nr) call returned ret. */
+void lt_hook_uring_register(int fd, unsigned op, const void *arg, unsigned nr, long ret);
+
+#endif
