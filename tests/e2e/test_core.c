@@ -271,3 +271,66 @@ Test(core, output_pattern_and_permissions, .timeout = 60)
 	cr_assert_eq(st.st_mode & 0777, 0600);
 	lt_e2e_free(&r);
 }
+
+Test(core, example_server_leaks_exact, .timeout = 60)
+{
+	/* memcheck: definitely lost 384 bytes in 4 blocks (new_request_ctx),
+	 * still reachable 320 bytes in 5 blocks (pool_add); --track-fds: one
+	 * accepted socket left open (main, the accept call) */
+	lt_run_t r;
+	RUN(r, "example_server", NULL, NULL);
+	cr_assert_eq(r.status, 23);
+	cr_assert_str_eq(r.out, "example server: served 5 connections, 5 sessions in the pool\n");
+	json_t *ctx = lt_e2e_find_group(&r, "memory", "definitely_lost", "new_request_ctx");
+	cr_assert_not_null(ctx, "stderr: %s", r.err);
+	cr_assert_eq(lt_e2e_group_bytes(ctx), 384);
+	cr_assert_eq(lt_e2e_group_count(ctx), 4);
+	assert_first_frame(ctx, "new_request_ctx");
+	json_t *f0 = json_array_get(json_object_get(ctx, "stack"), 0);
+	cr_assert_eq(json_integer_value(json_object_get(f0, "line")), 85);
+	cr_assert(strstr(json_string_value(json_object_get(f0, "file")),
+			 "tests/programs/core/example_server.c"));
+	json_t *pool = lt_e2e_find_group(&r, "memory", "still_reachable", "pool_add");
+	cr_assert_not_null(pool);
+	cr_assert_eq(lt_e2e_group_bytes(pool), 320);
+	cr_assert_eq(lt_e2e_group_count(pool), 5);
+	cr_assert(json_is_false(json_object_get(pool, "leaked")));
+	json_t *sock = lt_e2e_find_group(&r, "socket", "open", "main");
+	cr_assert_not_null(sock);
+	cr_assert_eq(lt_e2e_group_count(sock), 1);
+	json_t *h = json_array_get(json_object_get(sock, "handles"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(h, "tcp_state")), "CLOSE_WAIT");
+	cr_assert_str_eq(json_string_value(json_object_get(h, "family")), "inet");
+	json_t *s0 = json_array_get(json_object_get(sock, "stack"), 0);
+	cr_assert_eq(json_integer_value(json_object_get(s0, "line")), 186);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_bytes"), 384);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_blocks"), 4);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_handles"), 1);
+	cr_assert_eq(lt_e2e_summary(&r, "by_class.definitely_lost.bytes"), 384);
+	cr_assert_eq(lt_e2e_summary(&r, "by_class.indirectly_lost.bytes"), 0);
+	lt_e2e_free(&r);
+}
+
+Test(core, leaks_are_definitely_lost, .timeout = 60)
+{
+	lt_run_t r;
+	RUN(r, "call_sites", NULL, NULL);
+	cr_assert_not_null(lt_e2e_find_group(&r, "memory", "definitely_lost", "make_a"));
+	cr_assert_eq(lt_e2e_summary(&r, "by_class.definitely_lost.bytes"), 636);
+	cr_assert_eq(lt_e2e_summary(&r, "by_class.definitely_lost.blocks"), 5);
+	cr_assert_eq(lt_e2e_summary(&r, "by_class.possibly_lost.bytes"), 0);
+	json_t *g = lt_e2e_find_group(&r, "memory", NULL, "make_a");
+	cr_assert(json_is_true(json_object_get(g, "leaked")));
+	lt_e2e_free(&r);
+}
+
+Test(core, cpp_leak_free_keeps_status_under_gate, .timeout = 60)
+{
+	lt_run_t r;
+	RUN(r, "cpp_no_leak", NULL, NULL);
+	cr_assert_eq(r.status, 5, "stderr: %s", r.err);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_bytes"), 0);
+	cr_assert_eq(lt_e2e_summary(&r, "by_class.possibly_lost.bytes"), 0);
+	cr_assert_str_eq(r.out, "ok\n");
+	lt_e2e_free(&r);
+}
