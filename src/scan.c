@@ -79,17 +79,6 @@ static uintptr_t exit_caller_sp(void)
 	return 0;
 }
 
-static uintptr_t own_tp(void)
-{
-#if defined(__x86_64__)
-	uintptr_t tp;
-	__asm__ volatile("mov %%fs:0, %0" : "=r"(tp));
-	return tp;
-#else
-	return (uintptr_t)__builtin_thread_pointer();
-#endif
-}
-
 static const char *make_note(const lt_roots_t *rt, const lt_world_t *w)
 {
 	char buf[256];
@@ -206,7 +195,7 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 		return sa.rc;
 	}
 	lt_roots_read_maps(&rt);
-	lt_roots_threads(&rt, &w, self_sp, own_tp());
+	lt_roots_threads(&rt, &w, self_sp, lt_world_thread_pointer());
 	if (rt.nmaps)
 		lt_roots_clip(&rt);
 

@@ -11,32 +11,6 @@
 /* libc's syscall() is interposed by the shim itself (io_uring detection),
  * and a call to it from inside libleaktrace.so would bind to that hook. So
  * the shim's own I/O issues the instruction directly; errno is never set. */
-static long raw(long nr, long a, long b, long c, long d)
-{
-#if defined(__x86_64__)
-	long ret;
-	register long r10 __asm__("r10") = d;
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
-			 : "rcx", "r11", "memory");
-	return ret;
-#elif defined(__aarch64__)
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	__asm__ volatile("svc 0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3)
-			 : "memory");
-	return x0;
-#else
-#error "leaktrace: raw system calls are implemented for x86_64 and aarch64"
-#endif
-}
-
 long lt_sys_call6(long nr, long a, long b, long c, long d, long e, long f)
 {
 #if defined(__x86_64__)
@@ -62,7 +36,14 @@ long lt_sys_call6(long nr, long a, long b, long c, long d, long e, long f)
 			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
 			 : "memory");
 	return x0;
+#else
+#error "leaktrace: raw system calls are implemented for x86_64 and aarch64"
 #endif
+}
+
+static inline long raw(long nr, long a, long b, long c, long d)
+{
+	return lt_sys_call6(nr, a, b, c, d, 0, 0);
 }
 
 ssize_t lt_sys_getdents64(int fd, void *buf, size_t len)

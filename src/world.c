@@ -54,17 +54,6 @@ static int stop_signo(void)
 	return lt_opt.stop_signal ? (int)lt_opt.stop_signal : SIGRTMIN + 3;
 }
 
-static uintptr_t thread_pointer(void)
-{
-#if defined(__x86_64__)
-	uintptr_t tp;
-	__asm__ volatile("mov %%fs:0, %0" : "=r"(tp));
-	return tp;
-#else
-	return (uintptr_t)__builtin_thread_pointer();
-#endif
-}
-
 static void forward(int sig, siginfo_t *si, void *uc)
 {
 	if (old_action.sa_flags & SA_SIGINFO) {
@@ -118,7 +107,7 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	me->nregs = 0;
 	me->sp = (uintptr_t)__builtin_frame_address(0);
 #endif
-	me->tp = thread_pointer();
+	me->tp = lt_world_thread_pointer();
 	int state = LT_THREAD_STOPPED;
 	int expected = LT_THREAD_SIGNALLED;
 	/* the controller may have given up on us meanwhile: then run on */

@@ -34,6 +34,18 @@ typedef struct lt_world {
 /* How many threads the process has now (for sizing the table). */
 size_t lt_world_count_threads(void);
 
+/* This thread's thread pointer (the base its static TLS is reached from). */
+static inline uintptr_t lt_world_thread_pointer(void)
+{
+#if defined(__x86_64__)
+	uintptr_t tp;
+	__asm__ volatile("mov %%fs:0, %0" : "=r"(tp));
+	return tp;
+#else
+	return (uintptr_t)__builtin_thread_pointer();
+#endif
+}
+
 /* Stop every thread but the caller's. Never allocates and takes no lock
  * another thread could hold (safe with the heap table locked). Threads that
  * do not answer within timeout_ms are left running, marked unstoppable.
