@@ -403,6 +403,35 @@ Test(robust, snapshot_storm_during_threaded_allocation, .timeout = 120)
 	cr_assert_eq(system(cmd), 0);
 }
 
+/* A program that resets the snapshot signal to SIG_DFL (as git does
+ * before exec) keeps snapshots, reads back SIG_DFL, and sees no warning. */
+Test(robust, sig_dfl_on_snapshot_signal_keeps_snapshots_quietly, .timeout = 60)
+{
+	char dir[] = "/tmp/lt-dfl-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char opts[256];
+	snprintf(opts, sizeof opts, "exitcode=0:output=%s/s.%%p.%%n.json", dir);
+	lt_run_t r;
+	RUN(r, "exit_modes", opts, "usr1_default", NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "before\nusr1 default\n");
+	cr_assert_str_eq(r.err, "");
+	reports_t rs;
+	load_dir(&rs, dir, ".json");
+	cr_assert_eq(rs.n, 2);
+	for (int i = 0; i < rs.n; i++) {
+		long long seq = jint(rs.rep[i], "sequence");
+		cr_assert_str_eq(json_string_value(json_object_get(rs.rep[i], "reason")),
+				 seq == 0 ? "snapshot" : "exit");
+		cr_assert_eq(site_bytes(rs.rep[i], "mode_leak"), 77);
+	}
+	free_reports(&rs);
+	lt_e2e_free(&r);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
 /* ---- target behaviour unchanged ------------------------------------------ */
 
 Test(robust, errno_after_interposed_calls, .timeout = 60)

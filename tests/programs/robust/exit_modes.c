@@ -2,7 +2,10 @@
  * says: exit (status 0), return (from main while four threads still
  * allocate), exit_threads (exit(0) while threads allocate), _exit (status
  * 5), quick_exit (status 6, after its at_quick_exit handler prints), abort
- * (SIGABRT), sigterm (raise(SIGTERM)), segv (a null write).
+ * (SIGABRT), sigterm (raise(SIGTERM)), segv (a null write), usr1_default
+ * (resets SIGUSR1 to SIG_DFL as programs do before exec, prints what it
+ * reads back, raises SIGUSR1 - a snapshot under the shim, death natively -
+ * and exits 0 after 300 ms).
  * memcheck: 77 bytes definitely lost in mode_leak (when it reports at all). */
 #include <pthread.h>
 #include <stdint.h>
@@ -66,6 +69,16 @@ int main(int argc, char **argv)
 		abort();
 	if (!strcmp(mode, "sigterm"))
 		raise(SIGTERM);
+	if (!strcmp(mode, "usr1_default")) {
+		signal(SIGUSR1, SIG_DFL);
+		struct sigaction cur;
+		sigaction(SIGUSR1, NULL, &cur);
+		printf("usr1 %s\n", cur.sa_handler == SIG_DFL ? "default" : "other");
+		fflush(stdout);
+		raise(SIGUSR1);
+		usleep(300000);
+		return 0;
+	}
 	if (!strcmp(mode, "segv"))
 		*(volatile int *)(uintptr_t)sink = 0;   /* sink is small: faults */
 	return 0;
