@@ -1,17 +1,289 @@
-/* Suppressions: not implemented in this revision (no rules ever match). */
+/* Suppression files in LeakSanitizer's format, one rule per line:
+ *     # a comment
+ *     leak:PATTERN
+ * PATTERN is matched against the function, the source file and the module
+ * of every frame of a group's stack (inlined frames included); '*' is a
+ * wildcard, '^' and '$' anchor. Each rule counts what it hid in this report
+ * (hits = groups, bytes, blocks, handles) so stale rules show up with zero.
+ * Suppressions apply to what would be reported as a leak (lost classes,
+ * traced handles), as LeakSanitizer's do; a still reachable group is
+ * matched only when fail_classes counts still reachable blocks. */
 #include "suppress.h"
 
-void lt_supp_load(const char *list)
+#include <string.h>
+
+#include "intalloc.h"
+#include "lt.h"
+#include "log.h"
+#include "options.h"
+#include "stack.h"
+#include "sys.h"
+#include "report/symbolize.h"
+
+typedef struct rule {
+	char *text;          /* the whole rule, "leak:foo" */
+	const char *pattern; /* points into text */
+	char *file;
+	int line;
+	uint64_t hits, bytes, blocks, handles;
+} rule_t;
+
+static rule_t *rules;
+static size_t nrules, rules_cap;
+static int loaded;
+
+size_t lt_supp_count(void)
 {
-	(void)list;
+	return nrules;
+}
+
+void lt_supp_clear(void)
+{
+	for (size_t i = 0; i < nrules; i++) {
+		lt_ia_free(rules[i].text);
+		lt_ia_free(rules[i].file);
+	}
+	lt_ia_free(rules);
+	rules = NULL;
+	nrules = rules_cap = 0;
+	loaded = 0;
+}
+
+static int add_rule(const char *file, int line, const char *text, size_t len)
+{
+	if (nrules == rules_cap) {
+		size_t ncap = rules_cap ? rules_cap * 2 : 16;
+		rule_t *n = lt_ia_realloc(rules, rules_cap * sizeof *n, ncap * sizeof *n);
+		if (!n)
+			return -1;
+		rules = n;
+		rules_cap = ncap;
+	}
+	rule_t *r = &rules[nrules];
+	memset(r, 0, sizeof *r);
+	r->text = lt_ia_alloc(len + 1);
+	r->file = lt_ia_strdup(file);
+	if (!r->text || !r->file) {
+		lt_ia_free(r->text);
+		lt_ia_free(r->file);
+		return -1;
+	}
+	memcpy(r->text, text, len);
+	r->text[len] = 0;
+	r->pattern = r->text + 5;
+	r->line = line;
+	nrules++;
+	return 0;
+}
+
+int lt_supp_parse(const char *file, const char *text)
+{
+	int problems = 0, line = 0;
+	for (const char *p = text; *p;) {
+		const char *s = p;
+		while (*p && *p != '\n')
+			p++;
+		const char *e = p;
+		if (*p)
+			p++;
+		line++;
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			e--;
+		if (s == e || *s == '#')
+			continue;
+		size_t len = (size_t)(e - s);
+		if (len <= 5 || strncmp(s, "leak:", 5) != 0) {
+			lt_log_error("%s:%d: malformed suppression \"%.*s\": expected leak:PATTERN",
+				     file, line, (int)(len > 200 ? 200 : len), s);
+			problems++;
+			continue;
+		}
+		if (add_rule(file, line, s, len)) {
+			lt_log_error("%s:%d: out of memory loading suppressions", file, line);
+			return problems + 1;
+		}
+	}
+	return problems;
+}
+
+int lt_supp_load(const char *list)
+{
+	if (loaded)
+		return 0;
+	loaded = 1;
+	int problems = 0;
+	for (const char *p = list; *p;) {
+		const char *s = p;
+		while (*p && *p != ',')
+			p++;
+		size_t len = (size_t)(p - s);
+		if (*p)
+			p++;
+		if (!len)
+			continue;
+		char path[LT_OPT_STR_MAX];
+		if (len >= sizeof path)
+			len = sizeof path - 1;
+		memcpy(path, s, len);
+		path[len] = 0;
+		char *text = NULL;
+		size_t tlen = 0;
+		int rc = lt_sys_read_file(path, &text, &tlen);
+		if (rc < 0) {
+			lt_log_error("cannot read suppression file %s: %s", path, strerror(-rc));
+			problems++;
+			continue;
+		}
+		problems += lt_supp_parse(path, text);
+		lt_ia_free(text);
+	}
+	return problems;
+}
+
+/* ---- matching --------------------------------------------------------------- */
+
+/* Glob match of pattern[0..plen) against the whole of s; '*' only. */
+static int glob(const char *pat, size_t plen, const char *s)
+{
+	const char *star = NULL, *resume = NULL;
+	size_t pi = 0, star_pi = 0;
+	while (*s) {
+		if (pi < plen && pat[pi] == '*') {
+			star = pat;
+			star_pi = ++pi;
+			resume = s;
+		} else if (pi < plen && pat[pi] == *s) {
+			pi++;
+			s++;
+		} else if (star) {
+			pi = star_pi;
+			s = ++resume;
+		} else {
+			return 0;
+		}
+	}
+	while (pi < plen && pat[pi] == '*')
+		pi++;
+	return pi == plen;
+}
+
+int lt_supp_match(const char *pattern, const char *s)
+{
+	if (!s || !*s || !pattern || !*pattern)
+		return 0;
+	int start = pattern[0] == '^';
+	if (start)
+		pattern++;
+	size_t plen = strlen(pattern);
+	int end = plen && pattern[plen - 1] == '$';
+	if (end)
+		plen--;
+	/* unanchored ends are implicit '*' */
+	char buf[1024];
+	size_t k = 0;
+	if (plen + 3 > sizeof buf)
+		return 0;
+	if (!start)
+		buf[k++] = '*';
+	memcpy(buf + k, pattern, plen);
+	k += plen;
+	if (!end)
+		buf[k++] = '*';
+	return glob(buf, k, s);
+}
+
+const char *lt_supp_match_frames(const lt_frame_t *f, int n, int *rule_index)
+{
+	for (size_t r = 0; r < nrules; r++)
+		for (int i = 0; i < n; i++)
+			if (lt_supp_match(rules[r].pattern, f[i].function) ||
+			    lt_supp_match(rules[r].pattern, f[i].file) ||
+			    lt_supp_match(rules[r].pattern, f[i].module)) {
+				if (rule_index)
+					*rule_index = (int)r;
+				return rules[r].text;
+			}
+	return NULL;
+}
+
+static int eligible(const lt_group_t *g)
+{
+	if (g->key.kind != LT_KIND_MEMORY)
+		return g->key.origin == 0;
+	if (g->key.cls == LT_CLASS_REACHABLE)
+		return !!(lt_opt.fail_classes & LT_CLS_REACHABLE);
+	return 1;
 }
 
 void lt_supp_apply(lt_report_t *r)
 {
-	(void)r;
+	for (size_t i = 0; i < nrules; i++)
+		rules[i].hits = rules[i].bytes = rules[i].blocks = rules[i].handles = 0;
+	if (!nrules)
+		return;
+	lt_sym_t *sym = lt_sym_open();
+	if (!sym) {
+		lt_log_warn_once("cannot symbolize stacks: suppressions are not applied");
+		return;
+	}
+	lt_group_t *g, *tmp;
+	HASH_ITER(hh, r->table, g, tmp) {
+		if (!eligible(g))
+			continue;
+		const lt_stack_t *st = lt_stack_get(g->key.stack);
+		if (!st)
+			continue;
+		lt_frame_t fr[LT_STACK_MAX_DEPTH * 4];
+		int n = 0;
+		for (uint32_t k = 0; k < st->depth && n < (int)LT_ARRAY_LEN(fr); k++)
+			n += lt_sym_lookup(sym, st->pc[k], fr + n, (int)LT_ARRAY_LEN(fr) - n);
+		int ri = -1;
+		const char *text = lt_supp_match_frames(fr, n, &ri);
+		if (!text)
+			continue;
+		g->suppressed_by = text;
+		rule_t *ru = &rules[ri];
+		ru->hits++;
+		if (g->key.kind == LT_KIND_MEMORY) {
+			ru->bytes += g->bytes;
+			ru->blocks += g->count;
+		} else {
+			ru->handles += g->count;
+		}
+	}
+	lt_sym_close(sym);
 }
 
 void lt_supp_write_json(lt_buf_t *b)
 {
-	(void)b;
+	if (!nrules)
+		return;
+	lt_buf_puts(b, ",\n  \"suppressions\": [");
+	for (size_t i = 0; i < nrules; i++) {
+		const rule_t *ru = &rules[i];
+		lt_buf_puts(b, i ? ",\n    {\"rule\": " : "\n    {\"rule\": ");
+		lt_buf_json_str(b, ru->text);
+		lt_buf_puts(b, ", \"file\": ");
+		lt_buf_json_str(b, ru->file);
+		lt_buf_printf(b, ", \"line\": %d, \"hits\": %llu, \"bytes\": %llu, \"blocks\": %llu, \"handles\": %llu}",
+			      ru->line, (unsigned long long)ru->hits, (unsigned long long)ru->bytes,
+			      (unsigned long long)ru->blocks, (unsigned long long)ru->handles);
+	}
+	lt_buf_puts(b, "\n  ]");
+}
+
+void lt_supp_write_text(lt_buf_t *b)
+{
+	if (!nrules)
+		return;
+	lt_buf_puts(b, "Suppressions used:\n  count      bytes template\n");
+	for (size_t i = 0; i < nrules; i++) {
+		const rule_t *ru = &rules[i];
+		lt_buf_printf(b, "  %5llu %10llu %s (%s:%d)%s\n", (unsigned long long)ru->hits,
+			      (unsigned long long)ru->bytes, ru->pattern, ru->file, ru->line,
+			      ru->hits ? "" : " (unused)");
+	}
+	lt_buf_puts(b, "\n");
 }

@@ -5,11 +5,29 @@
 #include "report/buf.h"
 #include "report/report.h"
 
-/* Load the files named by the suppressions option (once). */
-void lt_supp_load(const char *list);
+/* Load the files named by the suppressions option (comma-separated; once).
+ * A malformed line is one error naming the file and line; the other rules
+ * still apply. Returns the number of problems found. */
+int lt_supp_load(const char *list);
+/* Parse one file's text (exposed for the unit tests). */
+int lt_supp_parse(const char *file, const char *text);
+/* Drop every loaded rule. */
+void lt_supp_clear(void);
+size_t lt_supp_count(void);
+
+/* LeakSanitizer's pattern language: '*' matches any run of characters, a
+ * leading '^' anchors at the start and a trailing '$' at the end; otherwise
+ * the pattern may match anywhere in s. */
+int lt_supp_match(const char *pattern, const char *s);
+/* The first rule matching any frame's function, file or module, or NULL.
+ * Returns the rule text ("leak:foo"). */
+const char *lt_supp_match_frames(const lt_frame_t *f, int n, int *rule_index);
+
 /* Mark matching groups (sets g->suppressed_by). Symbolizes what it needs. */
 void lt_supp_apply(lt_report_t *r);
 /* Append ",\n  \"suppressions\": [...]" when rules are loaded. */
 void lt_supp_write_json(lt_buf_t *b);
+/* "Suppressions used:" lines for the text report (LeakSanitizer's form). */
+void lt_supp_write_text(lt_buf_t *b);
 
 #endif

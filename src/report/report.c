@@ -20,6 +20,7 @@
 #include "../stack.h"
 #include "../suppress.h"
 #include "emit.h"
+#include "strpool.h"
 #include "symbolize.h"
 
 static const char *const kind_names[LT_KIND_COUNT] = {
@@ -50,63 +51,13 @@ void lt_handle_detail_init(lt_handle_detail_t *d)
 	d->ident = -1;
 }
 
-/* ---- string arena: report-lifetime strings ---------------------------- */
+/* ---- report-lifetime strings ---------------------------------------- */
 
-struct arena_chunk {
-	struct arena_chunk *next;
-	size_t used, cap;
-	char data[];
-};
-static struct arena_chunk *arena;
-
-struct interned {
-	UT_hash_handle hh;
-	char s[];
-};
-static struct interned *interned;
-
-static char *arena_alloc(size_t n)
-{
-	if (!arena || arena->cap - arena->used < n) {
-		size_t cap = n > 65536 ? n : 65536;
-		struct arena_chunk *c = lt_ia_alloc(sizeof *c + cap);
-		if (!c)
-			return NULL;
-		c->cap = cap;
-		c->next = arena;
-		arena = c;
-	}
-	char *p = arena->data + arena->used;
-	arena->used += n;
-	return p;
-}
+static lt_strpool_t report_strings = LT_STRPOOL_INIT;
 
 const char *lt_report_strdup(const char *s)
 {
-	if (!s)
-		return NULL;
-	size_t n = strlen(s);
-	struct interned *e;
-	HASH_FIND(hh, interned, s, n, e);
-	if (e)
-		return e->s;
-	e = (struct interned *)arena_alloc(sizeof *e + n + 1);
-	if (!e)
-		return NULL;
-	memset(&e->hh, 0, sizeof e->hh);
-	memcpy(e->s, s, n + 1);
-	HASH_ADD_KEYPTR(hh, interned, e->s, n, e);
-	return e->s;
-}
-
-static void arena_reset(void)
-{
-	HASH_CLEAR(hh, interned);
-	while (arena) {
-		struct arena_chunk *n = arena->next;
-		lt_ia_free(arena);
-		arena = n;
-	}
+	return lt_strpool_intern(&report_strings, s);
 }
 
 /* ---- groups ------------------------------------------------------------ */
@@ -366,7 +317,7 @@ static void free_report(lt_report_t *r)
 		lt_ia_free(g);
 	}
 	lt_ia_free(r->sorted);
-	arena_reset();
+	lt_strpool_reset(&report_strings);
 }
 
 int lt_report_run(int reason, int signo, int *gate_failed)

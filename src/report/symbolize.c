@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #include "../intalloc.h"
+#include "strpool.h"
+#include <link.h>
+#include <stddef.h>
 #include "../uthash_alloc.h"
 #include <uthash.h>
 
@@ -36,7 +39,14 @@ struct cache_entry {
 struct lt_sym {
 	Dwfl *dwfl;
 	struct cache_entry *cache;
+	lt_strpool_t strings;      /* names and paths, for the session's life */
+	unsigned long long generation;
 };
+
+/* One session serves every report while the set of loaded modules stays
+ * the same: a server's periodic snapshots then symbolize only new pcs
+ * (reading a large library's DWARF the first time costs ~0.3 s). */
+static lt_sym_t *shared;
 
 static char *debuginfo_path;
 static const Dwfl_Callbacks callbacks = {
@@ -45,8 +55,31 @@ static const Dwfl_Callbacks callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
+static int generation_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs)
+		*(unsigned long long *)data = info->dlpi_adds * 1000003ull + info->dlpi_subs;
+	return 1;
+}
+
+static unsigned long long module_generation(void)
+{
+	unsigned long long g = 0;
+	dl_iterate_phdr(generation_cb, &g);
+	return g;
+}
+
+static void destroy(lt_sym_t *s);
+
 lt_sym_t *lt_sym_open(void)
 {
+	unsigned long long gen = module_generation();
+	if (shared && shared->generation == gen && gen)
+		return shared;
+	if (shared) {
+		destroy(shared);
+		shared = NULL;
+	}
 	lt_sym_t *s = lt_ia_alloc(sizeof *s);
 	if (!s)
 		return NULL;
@@ -60,13 +93,18 @@ lt_sym_t *lt_sym_open(void)
 			dwfl_report_end(s->dwfl, NULL, NULL);
 		}
 	}
+	s->generation = gen;
+	shared = s;
 	return s;
 }
 
 void lt_sym_close(lt_sym_t *s)
 {
-	if (!s)
-		return;
+	(void)s;     /* the session stays for the next report (see shared) */
+}
+
+static void destroy(lt_sym_t *s)
+{
 	struct cache_entry *e, *tmp;
 	HASH_ITER(hh, s->cache, e, tmp) {
 		HASH_DEL(s->cache, e);
@@ -74,6 +112,7 @@ void lt_sym_close(lt_sym_t *s)
 	}
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
+	lt_strpool_reset(&s->strings);
 	lt_ia_free(s);
 }
 
@@ -91,23 +130,28 @@ static const char *strip_version(const char *name, char *buf, size_t cap)
 
 typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
 
+static const char *intern(const char *str)
+{
+	return lt_strpool_intern(&shared->strings, str);
+}
+
 const char *lt_sym_demangle(const char *name)
 {
 	static demangle_fn fn;
 	static int looked;
 	if (!name || name[0] != '_' || name[1] != 'Z')
-		return lt_report_strdup(name);
+		return intern(name);
 	if (!looked) {
 		fn = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
 		looked = 1;
 	}
 	if (!fn)
-		return lt_report_strdup(name);
+		return intern(name);
 	int status = -1;
 	char *d = fn(name, NULL, NULL, &status);
 	if (status != 0 || !d)
-		return lt_report_strdup(name);
-	const char *r = lt_report_strdup(d);
+		return intern(name);
+	const char *r = intern(d);
 	free(d);       /* made by malloc under the guard: private allocator */
 	return r;
 }
@@ -204,7 +248,7 @@ static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out)
 	if (!mod)
 		return 1;
 	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-	out[0].module = lt_report_strdup(modname);
+	out[0].module = intern(modname);
 
 	const char *sym = dwfl_module_addrname(mod, look);
 	int line = 0;
@@ -228,7 +272,7 @@ static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out)
 		if (tag == DW_TAG_inlined_subroutine) {
 			out[n].addr = pc;
 			out[n].function = lt_sym_demangle(die_name(&scopes[i]));
-			out[n].file = lt_report_strdup(absolute(cur_file, cdir, pathbuf, sizeof pathbuf));
+			out[n].file = intern(absolute(cur_file, cdir, pathbuf, sizeof pathbuf));
 			out[n].line = cur_line;
 			out[n].module = out[0].module;
 			out[n].inlined = 1;
@@ -248,7 +292,7 @@ static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out)
 				break;
 			}
 	}
-	out[n].file = lt_report_strdup(absolute(cur_file, cdir, pathbuf, sizeof pathbuf));
+	out[n].file = intern(absolute(cur_file, cdir, pathbuf, sizeof pathbuf));
 	out[n].line = cur_line;
 	out[n].module = out[0].module;
 	out[n].inlined = 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../options.h"
+#include "../suppress.h"
 #include "emit.h"
 
 static const char *class_title(const lt_group_t *g)
@@ -149,6 +150,8 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b)
 	if (hidden)
 		lt_buf_printf(b, "(%zu more group(s) not shown: max_leaks=%ld)\n\n", hidden, lt_opt.max_leaks);
 
+	if (lt_opt.show_suppressed)
+		lt_supp_write_text(b);
 	lt_buf_puts(b, "LEAK SUMMARY:\n");
 	static const char *const labels[] = { "definitely lost", "indirectly lost",
 					      "possibly lost", "still reachable", "unclassified" };

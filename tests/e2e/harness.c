@@ -72,8 +72,8 @@ static char *slurp_fd(int fd)
 	return b;
 }
 
-static int run(lt_run_t *r, const char *name, const char *options, char *const argv[],
-	       const char *extra_env, int shim)
+static int start(lt_run_t *r, const char *name, const char *options, char *const argv[],
+		 const char *extra_env, int shim)
 {
 	memset(r, 0, sizeof *r);
 	r->status = -1;
@@ -107,7 +107,7 @@ static int run(lt_run_t *r, const char *name, const char *options, char *const a
 			close(fd);
 		if (shim) {
 			char opts[4096];
-			snprintf(opts, sizeof opts, "format=json:output=%s/r.%%p.json%s%s", r->dir,
+			snprintf(opts, sizeof opts, "format=json:output=%s/r.%%p.%%n.json%s%s", r->dir,
 				 options && *options ? ":" : "", options ? options : "");
 			setenv("LEAKTRACE_OPTIONS", opts, 1);
 			setenv("LD_PRELOAD", getenv("LT_SHIM"), 1);
@@ -126,6 +126,18 @@ static int run(lt_run_t *r, const char *name, const char *options, char *const a
 		execv(prog, args);
 		_exit(126);
 	}
+	r->pid = pid;
+	snprintf(r->name, sizeof r->name, "%s", name);
+	return 0;
+}
+
+int lt_e2e_wait(lt_run_t *r)
+{
+	pid_t pid = r->pid;
+	const char *name = r->name;
+	char outp[300], errp[300];
+	snprintf(outp, sizeof outp, "%s/stdout", r->dir);
+	snprintf(errp, sizeof errp, "%s/stderr", r->dir);
 	int status = 0;
 	time_t deadline = time(NULL) + TIMEOUT_S;
 	for (;;) {
@@ -163,14 +175,94 @@ static int run(lt_run_t *r, const char *name, const char *options, char *const a
 				jerr.line);
 			continue;
 		}
-		r->nreports++;
-		if (r->report)
-			json_decref(r->report);
-		r->report = j;
+		if (r->nreports >= LT_E2E_MAX_REPORTS) {
+			r->nreports++;      /* counted, not kept */
+			json_decref(j);
+			continue;
+		}
+		r->reports[r->nreports++] = j;
+		/* r->report: the latest report (highest sequence) */
+		json_int_t seq = json_integer_value(json_object_get(j, "sequence"));
+		if (!r->report ||
+		    seq >= json_integer_value(json_object_get(r->report, "sequence")))
+			r->report = j;
 	}
 	if (d)
 		closedir(d);
 	return 0;
+}
+
+static int run(lt_run_t *r, const char *name, const char *options, char *const argv[],
+	       const char *extra_env, int shim)
+{
+	if (start(r, name, options, argv, extra_env, shim))
+		return -1;
+	return lt_e2e_wait(r);
+}
+
+int lt_e2e_start(lt_run_t *r, const char *name, const char *options, char *const argv[])
+{
+	return start(r, name, options, argv, NULL, 1);
+}
+
+int lt_e2e_start_native(lt_run_t *r, const char *name, char *const argv[])
+{
+	return start(r, name, NULL, argv, NULL, 0);
+}
+
+char *lt_e2e_read_stdout(const lt_run_t *r)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/stdout", r->dir);
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return strdup("");
+	char *s = slurp_fd(fd);
+	close(fd);
+	return s;
+}
+
+int lt_e2e_count_files(const lt_run_t *r, const char *suffix)
+{
+	DIR *d = opendir(r->dir);
+	struct dirent *e;
+	int n = 0;
+	size_t sl = strlen(suffix);
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len >= sl && !strcmp(e->d_name + len - sl, suffix))
+			n++;
+		else if (strstr(e->d_name, suffix))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+int lt_e2e_command(char *const argv[], char **out, char **err)
+{
+	char outp[] = "/tmp/lt-cmd-out-XXXXXX", errp[] = "/tmp/lt-cmd-err-XXXXXX";
+	int o = mkstemp(outp), e = mkstemp(errp);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(argv[0], argv);
+		_exit(126);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	lseek(o, 0, SEEK_SET);
+	lseek(e, 0, SEEK_SET);
+	*out = slurp_fd(o);
+	if (err)
+		*err = slurp_fd(e);
+	close(o);
+	close(e);
+	unlink(outp);
+	unlink(errp);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int lt_e2e_run(lt_run_t *r, const char *name, const char *options, char *const argv[])
@@ -191,8 +283,9 @@ int lt_e2e_run_native(lt_run_t *r, const char *name, char *const argv[])
 
 void lt_e2e_free(lt_run_t *r)
 {
-	if (r->report)
-		json_decref(r->report);
+	int kept = r->nreports < LT_E2E_MAX_REPORTS ? r->nreports : LT_E2E_MAX_REPORTS;
+	for (int i = 0; i < kept; i++)
+		json_decref(r->reports[i]);
 	free(r->out);
 	free(r->err);
 	if (r->dir[0]) {

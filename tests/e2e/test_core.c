@@ -262,9 +262,9 @@ Test(core, output_pattern_and_permissions, .timeout = 60)
 {
 	lt_run_t r;
 	RUN(r, "call_sites", NULL, NULL);
-	/* the harness's output pattern is DIR/r.%p.json: the file carries the pid */
+	/* the harness's output pattern is DIR/r.%p.%n.json: pid and sequence */
 	char path[512];
-	snprintf(path, sizeof path, "%s/r.%lld.json", r.dir,
+	snprintf(path, sizeof path, "%s/r.%lld.0.json", r.dir,
 		 (long long)json_integer_value(json_object_get(r.report, "pid")));
 	struct stat st;
 	cr_assert_eq(stat(path, &st), 0, "%s", path);

@@ -1,0 +1,389 @@
+/* Root collection for the live scan (see roots.h). Everything after
+ * lt_roots_alloc/lt_roots_prepare runs with the world stopped, so it only
+ * uses memory allocated beforehand and raw system calls. */
+#include "roots.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <string.h>
+
+#include "intalloc.h"
+#include "sys.h"
+
+#define PAGE 4096u
+
+static int self_marker;     /* an address inside the tracer's own data */
+
+int lt_roots_alloc(lt_roots_t *rt, size_t nthreads)
+{
+	memset(rt, 0, sizeof *rt);
+	rt->cap = 8192 + 4 * nthreads;
+	rt->segcap = 8192;
+	rt->mapcap = 65536;
+	rt->bufcap = 4u << 20;
+	rt->r = lt_ia_map(rt->cap * sizeof *rt->r);
+	rt->seg = lt_ia_map(rt->segcap * sizeof *rt->seg);
+	rt->maps = lt_ia_map(rt->mapcap * sizeof *rt->maps);
+	rt->readable = lt_ia_map(rt->mapcap * sizeof *rt->readable);
+	rt->buf = lt_ia_map(rt->bufcap);
+	if (!rt->r || !rt->seg || !rt->maps || !rt->buf || !rt->readable) {
+		lt_roots_free(rt);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void lt_roots_free(lt_roots_t *rt)
+{
+	if (rt->r)
+		lt_ia_unmap(rt->r, rt->cap * sizeof *rt->r);
+	if (rt->seg)
+		lt_ia_unmap(rt->seg, rt->segcap * sizeof *rt->seg);
+	if (rt->maps)
+		lt_ia_unmap(rt->maps, rt->mapcap * sizeof *rt->maps);
+	if (rt->readable)
+		lt_ia_unmap(rt->readable, rt->mapcap * sizeof *rt->readable);
+	if (rt->buf)
+		lt_ia_unmap(rt->buf, rt->bufcap);
+	memset(rt, 0, sizeof *rt);
+}
+
+void lt_roots_prepare(lt_roots_t *rt)
+{
+	/* glibc-private, exported by ld.so: the static TLS size including
+	 * the TCB (LeakSanitizer uses it the same way) */
+	void (*get)(size_t *, size_t *) =
+		(void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
+	size_t size = 0, align = 0;
+	if (get)
+		get(&size, &align);
+	rt->tls_size = size ? size : 16384;
+}
+
+static void add(lt_roots_t *rt, uintptr_t lo, uintptr_t hi, unsigned flags)
+{
+	if (hi <= lo)
+		return;
+	if (rt->n == rt->cap) {
+		rt->overflow = 1;
+		return;
+	}
+	rt->r[rt->n].lo = lo;
+	rt->r[rt->n].hi = hi;
+	rt->r[rt->n].flags = flags;
+	rt->n++;
+}
+
+/* ---- modules ------------------------------------------------------------- */
+
+struct mod_walk {
+	lt_roots_t *rt;
+	void (*first)(void *);
+	void *arg;
+	int called;
+};
+
+static int is_ldso(const char *name)
+{
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	return !strncmp(base, "ld-linux", 8) || !strncmp(base, "ld64.so", 7) ||
+	       !strncmp(base, "ld.so", 5);
+}
+
+static int is_libc(const char *name)
+{
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	return !strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5);
+}
+
+static int module_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct mod_walk *m = data;
+	lt_roots_t *rt = m->rt;
+	if (!m->called) {
+		m->called = 1;
+		if (m->first)
+			m->first(m->arg);
+	}
+	const char *name = info->dlpi_name ? info->dlpi_name : "";
+	/* the tracer's own data (heap table, options, world table) is no root */
+	int self = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if ((uintptr_t)&self_marker - lo < ph->p_memsz)
+			self = 1;
+	}
+	int ld = is_ldso(name), libc = is_libc(name);
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		uintptr_t hi = lo + ph->p_memsz;
+		if (rt->nseg < rt->segcap) {
+			rt->seg[rt->nseg].lo = lo;
+			rt->seg[rt->nseg].hi = hi;
+			rt->seg[rt->nseg].exec = !!(ph->p_flags & PF_X);
+			rt->nseg++;
+		}
+		if (ld && (ph->p_flags & PF_X) && rt->nld < 8) {
+			rt->ld_lo[rt->nld] = lo;
+			rt->ld_hi[rt->nld] = hi;
+			rt->nld++;
+		}
+		if ((ph->p_flags & PF_W) && !self)
+			add(rt, lo, hi, libc ? LT_RANGE_START_ONLY : 0);
+	}
+	return 0;
+}
+
+int lt_roots_modules(lt_roots_t *rt, void (*first)(void *), void *arg)
+{
+	struct mod_walk m = { rt, first, arg, 0 };
+	dl_iterate_phdr(module_cb, &m);
+	if (!m.called && first)
+		first(arg);
+	/* insertion sort: few hundred entries, and qsort may malloc */
+	for (size_t i = 1; i < rt->nseg; i++) {
+		lt_reach_seg_t x = rt->seg[i];
+		size_t j = i;
+		while (j && rt->seg[j - 1].lo > x.lo) {
+			rt->seg[j] = rt->seg[j - 1];
+			j--;
+		}
+		rt->seg[j] = x;
+	}
+	return 0;
+}
+
+int lt_roots_is_ldso_pc(const lt_roots_t *rt, uintptr_t pc)
+{
+	for (int i = 0; i < rt->nld; i++)
+		if (pc >= rt->ld_lo[i] && pc < rt->ld_hi[i])
+			return 1;
+	return 0;
+}
+
+/* ---- /proc/self/maps ----------------------------------------------------- */
+
+static uintptr_t hex(const char **p)
+{
+	uintptr_t v = 0;
+	for (;; (*p)++) {
+		char c = **p;
+		if (c >= '0' && c <= '9')
+			v = v * 16 + (uintptr_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v * 16 + (uintptr_t)(c - 'a' + 10);
+		else
+			return v;
+	}
+}
+
+int lt_roots_read_maps(lt_roots_t *rt)
+{
+	int fd = lt_sys_openat(AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	size_t len = 0;
+	for (;;) {
+		if (len + 1 >= rt->bufcap) {
+			rt->overflow = 1;
+			break;
+		}
+		ssize_t got = lt_sys_read(fd, rt->buf + len, rt->bufcap - 1 - len);
+		if (got <= 0)
+			break;
+		len += (size_t)got;
+	}
+	lt_sys_close(fd);
+	rt->buf[len] = 0;
+	rt->nmaps = 0;
+	rt->nreadable = 0;
+	for (const char *p = rt->buf; *p;) {
+		const char *line = p;
+		while (*p && *p != '\n')
+			p++;
+		if (*p)
+			p++;
+		const char *q = line;
+		uintptr_t lo = hex(&q);
+		if (*q != '-')
+			continue;
+		q++;
+		uintptr_t hi = hex(&q);
+		if (*q != ' ' || rt->nmaps == rt->mapcap)
+			continue;
+		q++;
+		lt_map_t *m = &rt->maps[rt->nmaps++];
+		m->lo = lo;
+		m->hi = hi;
+		m->readable = q[0] == 'r';
+		m->writable = q[1] == 'w';
+		if (!m->readable)
+			continue;
+		/* merged readable ranges, for scanning big blocks */
+		if (rt->nreadable && rt->readable[rt->nreadable - 1].hi == lo)
+			rt->readable[rt->nreadable - 1].hi = hi;
+		else {
+			rt->readable[rt->nreadable].lo = lo;
+			rt->readable[rt->nreadable].hi = hi;
+			rt->readable[rt->nreadable].flags = 0;
+			rt->nreadable++;
+		}
+	}
+	return 0;
+}
+
+static const lt_map_t *map_of(const lt_roots_t *rt, uintptr_t a)
+{
+	size_t lo = 0, hi = rt->nmaps;
+	while (lo < hi) {
+		size_t mid = (lo + hi) >> 1;
+		if (rt->maps[mid].lo <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || a >= rt->maps[lo - 1].hi || !rt->maps[lo - 1].readable)
+		return NULL;
+	return &rt->maps[lo - 1];
+}
+
+/* Keep only the readable parts of every root range: a program may have
+ * mprotect'ed part of its data PROT_NONE, and reading it would kill it. */
+void lt_roots_clip(lt_roots_t *rt)
+{
+	size_t n0 = rt->n;
+	for (size_t i = 0; i < n0; i++) {
+		uintptr_t lo = rt->r[i].lo, hi = rt->r[i].hi;
+		/* first mapping ending above lo */
+		size_t a = 0, b = rt->nmaps;
+		while (a < b) {
+			size_t mid = (a + b) >> 1;
+			if (rt->maps[mid].hi <= lo)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		for (size_t m = a; m < rt->nmaps && rt->maps[m].lo < hi; m++) {
+			if (!rt->maps[m].readable)
+				continue;
+			add(rt, rt->maps[m].lo > lo ? rt->maps[m].lo : lo,
+			    rt->maps[m].hi < hi ? rt->maps[m].hi : hi, rt->r[i].flags);
+		}
+	}
+	memmove(rt->r, rt->r + n0, (rt->n - n0) * sizeof *rt->r);
+	rt->n -= n0;
+}
+
+/* ---- threads ------------------------------------------------------------- */
+
+/* The stack from sp (minus the x86-64 red zone, which the kernel preserves
+ * below an interrupted thread's sp) to the top of its block. For a thread
+ * glibc created, struct pthread sits at the very top of the stack mapping,
+ * so the page boundary above the thread pointer ends the block even when
+ * the kernel has merged the mapping with a neighbour. */
+static void add_stack(lt_roots_t *rt, uintptr_t sp, uintptr_t tp, uintptr_t redzone)
+{
+	const lt_map_t *m = map_of(rt, sp);
+	if (!m) {
+		rt->unscanned++;
+		return;
+	}
+	uintptr_t lo = sp >= m->lo + redzone ? sp - redzone : m->lo;
+	uintptr_t hi = m->hi;
+	if (tp > sp && tp < m->hi) {
+		uintptr_t top = (tp + PAGE) & ~(uintptr_t)(PAGE - 1);
+		if (top < hi)
+			hi = top;
+	}
+	add(rt, lo, hi, 0);
+}
+
+/* Static TLS lies below the thread pointer and the TCB (struct pthread,
+ * whose specific[] slots hold pthread_setspecific values) above it. */
+static void add_tls(lt_roots_t *rt, uintptr_t tp)
+{
+	const lt_map_t *m = map_of(rt, tp);
+	if (!m)
+		return;
+	uintptr_t lo = tp - m->lo > rt->tls_size ? tp - rt->tls_size : m->lo;
+	uintptr_t hi = m->hi - tp > rt->tls_size ? tp + rt->tls_size : m->hi;
+	add(rt, lo, hi, 0);
+}
+
+/* A thread we could not stop: if it sits in a system call, the kernel tells
+ * its stack pointer; scan that whole mapping (its contents may change under
+ * us: conservative, not exact). */
+static void add_unstopped(lt_roots_t *rt, pid_t tid)
+{
+	char path[64] = "/proc/self/task/";
+	size_t k = strlen(path);
+	char digits[16];
+	int nd = 0;
+	for (pid_t t = tid; t > 0 && nd < 15; t /= 10)
+		digits[nd++] = (char)('0' + t % 10);
+	while (nd)
+		path[k++] = digits[--nd];
+	memcpy(path + k, "/syscall", 9);
+	char buf[256];
+	int fd = lt_sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	ssize_t got = fd >= 0 ? lt_sys_read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		lt_sys_close(fd);
+	if (got <= 0 || buf[0] < '0' || buf[0] > '9') {
+		rt->unscanned++;    /* "running" (or gone): no stack pointer */
+		return;
+	}
+	buf[got] = 0;
+	/* nr a1 a2 a3 a4 a5 a6 sp pc */
+	const char *p = buf;
+	int field = 0;
+	uintptr_t sp = 0;
+	while (*p && field < 8) {
+		while (*p && *p != ' ')
+			p++;
+		while (*p == ' ')
+			p++;
+		field++;
+		if (field == 7) {
+			if (p[0] == '0' && p[1] == 'x')
+				p += 2;
+			sp = hex(&p);
+		}
+	}
+	const lt_map_t *m = sp ? map_of(rt, sp) : NULL;
+	if (!m) {
+		rt->unscanned++;
+		return;
+	}
+	add(rt, m->lo, m->hi, 0);
+	rt->conservative++;
+}
+
+void lt_roots_threads(lt_roots_t *rt, lt_world_t *w, uintptr_t self_sp, uintptr_t self_tp)
+{
+	/* our own stack: no red zone (below self_sp is this very scan, or
+	 * exit()'s dead callees) */
+	add_stack(rt, self_sp, self_tp, 0);
+	add_tls(rt, self_tp);
+	for (size_t i = 0; i < w->n; i++) {
+		lt_world_thread_t *t = &w->t[i];
+		if (t->state == LT_THREAD_STOPPED) {
+			add(rt, (uintptr_t)t->regs, (uintptr_t)(t->regs + t->nregs), 0);
+			add_stack(rt, t->sp, t->tp, 128);
+			add_tls(rt, t->tp);
+		} else if (t->state == LT_THREAD_UNSTOPPABLE) {
+			add_unstopped(rt, t->tid);
+		}
+	}
+}

@@ -1,0 +1,313 @@
+/* Stop-the-world for the heap scan: every other thread of the process is
+ * sent a real-time signal (option stop_signal, SIGRTMIN+3 by default: glibc
+ * keeps the first two for itself) with rt_tgsigqueueinfo; its handler saves
+ * the interrupted stack pointer, registers and thread pointer, reports in,
+ * and sleeps on a futex until resumed.
+ *
+ * Why signals and not ptrace: a process cannot ptrace its own threads, and
+ * LeakSanitizer's clone-a-tracer-task scheme needs a second address-space
+ * user that Yama and containers often forbid. The price: a thread that
+ * blocks the signal (a sigwait thread, say) cannot be stopped; it is left
+ * running and scan.c scans its whole stack mapping instead, and the report
+ * says so.
+ *
+ * Nothing here allocates or takes a lock another thread could hold: the
+ * caller holds the heap table's locks across the stop, and the thread table
+ * is the caller's memory. The handler stays installed after first use so a
+ * late stop signal (a thread that had it blocked and unblocks it later)
+ * never meets SIG_DFL, which would kill the process; stray signals are
+ * passed to whatever handler was there before. */
+#include "world.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "options.h"
+#include "sys.h"
+
+static struct sigaction old_action;
+static int installed_sig;          /* 0: not installed yet */
+static lt_world_t *volatile active;
+static int active_gen;
+static unsigned gen_counter;
+static int stopped_count;          /* futex words */
+static int resume_flag;
+static int left_count;
+
+static long futex(int *addr, int op, int val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
+}
+
+static int stop_signo(void)
+{
+	return lt_opt.stop_signal ? (int)lt_opt.stop_signal : SIGRTMIN + 3;
+}
+
+static uintptr_t thread_pointer(void)
+{
+#if defined(__x86_64__)
+	uintptr_t tp;
+	__asm__ volatile("mov %%fs:0, %0" : "=r"(tp));
+	return tp;
+#else
+	return (uintptr_t)__builtin_thread_pointer();
+#endif
+}
+
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+	if (old_action.sa_flags & SA_SIGINFO) {
+		if (old_action.sa_sigaction)
+			old_action.sa_sigaction(sig, si, uc);
+	} else if (old_action.sa_handler != SIG_DFL && old_action.sa_handler != SIG_IGN) {
+		old_action.sa_handler(sig);
+	}
+	/* SIG_DFL for a real-time signal would terminate: a stray stop signal
+	 * is dropped instead */
+}
+
+static void handler(int sig, siginfo_t *si, void *ucv)
+{
+	int saved = errno;
+	lt_world_t *w = __atomic_load_n(&active, __ATOMIC_ACQUIRE);
+	if (!w || si->si_code != SI_QUEUE || si->si_value.sival_int != active_gen ||
+	    si->si_pid != (pid_t)syscall(SYS_getpid)) {
+		errno = saved;
+		forward(sig, si, ucv);
+		return;
+	}
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	lt_world_thread_t *me = NULL;
+	size_t n = __atomic_load_n(&w->n, __ATOMIC_ACQUIRE);
+	for (size_t i = 0; i < n; i++)
+		if (w->t[i].tid == tid) {
+			me = &w->t[i];
+			break;
+		}
+	if (!me || __atomic_load_n(&me->state, __ATOMIC_ACQUIRE) != LT_THREAD_SIGNALLED) {
+		errno = saved;
+		return;
+	}
+	ucontext_t *uc = ucv;
+#if defined(__x86_64__)
+	int nregs = NGREG < LT_WORLD_NREGS ? NGREG : LT_WORLD_NREGS;
+	for (int i = 0; i < nregs; i++)
+		me->regs[i] = (uintptr_t)uc->uc_mcontext.gregs[i];
+	me->nregs = nregs;
+	me->sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+	int nregs = 31 < LT_WORLD_NREGS ? 31 : LT_WORLD_NREGS;
+	for (int i = 0; i < nregs; i++)
+		me->regs[i] = (uintptr_t)uc->uc_mcontext.regs[i];
+	me->nregs = nregs;
+	me->sp = (uintptr_t)uc->uc_mcontext.sp;
+#else
+	/* the ucontext lies on this stack, above our own frame */
+	(void)uc;
+	me->nregs = 0;
+	me->sp = (uintptr_t)__builtin_frame_address(0);
+#endif
+	me->tp = thread_pointer();
+	int state = LT_THREAD_STOPPED;
+	int expected = LT_THREAD_SIGNALLED;
+	/* the controller may have given up on us meanwhile: then run on */
+	if (__atomic_compare_exchange_n(&me->state, &expected, state, 0, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE)) {
+		__atomic_fetch_add(&stopped_count, 1, __ATOMIC_ACQ_REL);
+		futex(&stopped_count, FUTEX_WAKE_PRIVATE, 1, NULL);
+		while (!__atomic_load_n(&resume_flag, __ATOMIC_ACQUIRE))
+			futex(&resume_flag, FUTEX_WAIT_PRIVATE, 0, NULL);
+		__atomic_fetch_add(&left_count, 1, __ATOMIC_ACQ_REL);
+		futex(&left_count, FUTEX_WAKE_PRIVATE, 1, NULL);
+	}
+	errno = saved;
+}
+
+static int install(int sig)
+{
+	if (installed_sig == sig)
+		return 0;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+	/* a stopped thread must not run its own handlers meanwhile */
+	sigfillset(&sa.sa_mask);
+	sigdelset(&sa.sa_mask, SIGSEGV);
+	sigdelset(&sa.sa_mask, SIGBUS);
+	sigdelset(&sa.sa_mask, SIGILL);
+	sigdelset(&sa.sa_mask, SIGFPE);
+	struct sigaction old;
+	if (sigaction(sig, &sa, &old) != 0)
+		return -errno;
+	if (old.sa_sigaction != (void (*)(int, siginfo_t *, void *))handler)
+		old_action = old;
+	installed_sig = sig;
+	return 0;
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Calls fn(tid) for every task of this process, read with raw getdents64
+ * (opendir would malloc). Returns the number of tasks or -errno. */
+static long each_task(void (*fn)(lt_world_t *, pid_t), lt_world_t *w)
+{
+	int fd = lt_sys_openat(AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	char buf[4096] __attribute__((aligned(8)));
+	long count = 0;
+	for (;;) {
+		long got = syscall(SYS_getdents64, fd, buf, sizeof buf);
+		if (got <= 0)
+			break;
+		for (long off = 0; off < got;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			pid_t tid = 0;
+			for (const char *c = d->d_name; *c; c++)
+				tid = tid * 10 + (*c - '0');
+			count++;
+			if (fn)
+				fn(w, tid);
+		}
+	}
+	lt_sys_close(fd);
+	return count;
+}
+
+size_t lt_world_count_threads(void)
+{
+	long n = each_task(NULL, NULL);
+	return n > 0 ? (size_t)n : 1;
+}
+
+static pid_t self_tid;
+static int new_threads;
+
+static void ask(lt_world_t *w, pid_t tid)
+{
+	if (tid == self_tid)
+		return;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->t[i].tid == tid)
+			return;
+	if (w->n == w->cap) {
+		w->unstoppable++;   /* no room to record it: not scanned */
+		return;
+	}
+	lt_world_thread_t *t = &w->t[w->n];
+	memset(t, 0, sizeof *t);
+	t->tid = tid;
+	t->state = LT_THREAD_SIGNALLED;
+	__atomic_store_n(&w->n, w->n + 1, __ATOMIC_RELEASE);
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_signo = stop_signo();
+	si.si_code = SI_QUEUE;
+	si.si_pid = (pid_t)syscall(SYS_getpid);
+	si.si_uid = getuid();
+	si.si_value.sival_int = active_gen;
+	if (syscall(SYS_rt_tgsigqueueinfo, si.si_pid, tid, si.si_signo, &si) != 0) {
+		t->state = LT_THREAD_GONE;
+		return;
+	}
+	new_threads++;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int lt_world_stop(lt_world_t *w, int timeout_ms)
+{
+	int rc = install(stop_signo());
+	if (rc)
+		return rc;
+	w->n = 0;
+	w->stopped = 0;
+	w->unstoppable = 0;
+	self_tid = (pid_t)syscall(SYS_gettid);
+	__atomic_store_n(&stopped_count, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&resume_flag, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&left_count, 0, __ATOMIC_RELEASE);
+	active_gen = (int)(++gen_counter & 0x7fffffff);
+	__atomic_store_n(&active, w, __ATOMIC_RELEASE);
+
+	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+	size_t signalled = 0;
+	/* list, signal, wait; again until no new thread appears (a thread
+	 * being created while we list shows up in the next round) */
+	for (int round = 0; round < 64; round++) {
+		new_threads = 0;
+		each_task(ask, w);
+		signalled += (size_t)new_threads;
+		if (!new_threads && round > 0)
+			break;
+		for (;;) {
+			int got = __atomic_load_n(&stopped_count, __ATOMIC_ACQUIRE);
+			if ((size_t)got >= signalled)
+				break;
+			uint64_t now = now_ms();
+			if (now >= deadline)
+				break;
+			struct timespec ts = {0, 5 * 1000000};
+			futex(&stopped_count, FUTEX_WAIT_PRIVATE, got, &ts);
+		}
+		if (now_ms() >= deadline)
+			break;
+	}
+	/* whoever has not answered stays running: claim its slot so a late
+	 * handler run does not stop it */
+	for (size_t i = 0; i < w->n; i++) {
+		int expected = LT_THREAD_SIGNALLED;
+		if (__atomic_compare_exchange_n(&w->t[i].state, &expected, LT_THREAD_UNSTOPPABLE, 0,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			/* it may have exited meanwhile */
+			if (syscall(SYS_tgkill, (pid_t)syscall(SYS_getpid), w->t[i].tid, 0) != 0)
+				w->t[i].state = LT_THREAD_GONE;
+			else
+				w->unstoppable++;
+		}
+		if (w->t[i].state == LT_THREAD_STOPPED)
+			w->stopped++;
+	}
+	return 0;
+}
+
+void lt_world_resume(lt_world_t *w)
+{
+	__atomic_store_n(&resume_flag, 1, __ATOMIC_RELEASE);
+	futex(&resume_flag, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL);
+	/* wait until they have left the handler, so the next stop starts clean */
+	uint64_t deadline = now_ms() + 2000;
+	for (;;) {
+		int got = __atomic_load_n(&left_count, __ATOMIC_ACQUIRE);
+		if ((size_t)got >= w->stopped || now_ms() >= deadline)
+			break;
+		struct timespec ts = {0, 5 * 1000000};
+		futex(&left_count, FUTEX_WAIT_PRIVATE, got, &ts);
+	}
+	__atomic_store_n(&active, NULL, __ATOMIC_RELEASE);
+}

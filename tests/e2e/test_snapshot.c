@@ -1,0 +1,204 @@
+/* End-to-end tests of snapshots: growth between two snapshots of a running
+ * server measured exactly and reported by `leaktrace diff`, a final report
+ * when the server is killed with SIGTERM (and the same termination status as
+ * without the shim), and a storm of snapshot signals during multi-threaded
+ * allocation yielding only whole, parseable reports. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static int wait_port(lt_run_t *r)
+{
+	for (int i = 0; i < 500; i++) {
+		char *out = lt_e2e_read_stdout(r);
+		int port = atoi(out);
+		free(out);
+		if (port > 0)
+			return port;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* one connection: send, read the echo back, close */
+static void echo_once(int port, const char *msg)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	size_t n = strlen(msg);
+	cr_assert_eq(write(fd, msg, n), (ssize_t)n);
+	char buf[256] = "";
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = read(fd, buf + got, sizeof buf - 1 - got);
+		cr_assert_gt(k, 0, "the server stopped answering");
+		got += (size_t)k;
+	}
+	cr_assert_str_eq(buf, msg, "the server's answer changed under the shim");
+	close(fd);
+}
+
+static json_t *load(const char *path)
+{
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+	cr_assert_not_null(j, "%s: %s", path, e.text);
+	return j;
+}
+
+static json_t *group_with(json_t *report, const char *fn)
+{
+	size_t i;
+	json_t *g;
+	json_array_foreach(json_object_get(report, "leaks"), i, g) {
+		size_t k;
+		json_t *f;
+		json_array_foreach(json_object_get(g, "stack"), k, f) {
+			const char *name = json_string_value(json_object_get(f, "function"));
+			if (name && !strcmp(name, fn))
+				return g;
+		}
+	}
+	return NULL;
+}
+
+static long long gcount(json_t *report, const char *fn)
+{
+	json_t *g = group_with(report, fn);
+	return g ? json_integer_value(json_object_get(g, "count")) : 0;
+}
+
+/* `leaktrace snapshot PID`: returns the report path it printed */
+static char *snapshot(int pid)
+{
+	char pidbuf[32];
+	snprintf(pidbuf, sizeof pidbuf, "%d", pid);
+	char *argv[] = { getenv("LT_TOOL"), "snapshot", pidbuf, NULL };
+	char *out, *err;
+	int st = lt_e2e_command(argv, &out, &err);
+	cr_assert_eq(st, 0, "leaktrace snapshot failed: %s", err);
+	free(err);
+	char *nl = strchr(out, '\n');
+	cr_assert_not_null(nl, "no path printed: %s", out);
+	*nl = 0;
+	return out;
+}
+
+Test(snapshot, growth_between_snapshots_and_diff, .timeout = 120)
+{
+	lt_run_t r;
+	cr_assert_eq(lt_e2e_start(&r, "echo_server", "exitcode=0", NULL), 0);
+	int port = wait_port(&r);
+	cr_assert_gt(port, 0, "the server did not start");
+	for (int i = 0; i < 3; i++)
+		echo_once(port, "hello");
+	char *a = snapshot(r.pid);
+	const int N = 7;
+	for (int i = 0; i < N; i++)
+		echo_once(port, "again");
+	char *b = snapshot(r.pid);
+	cr_assert_str_neq(a, b);
+
+	json_t *ja = load(a), *jb = load(b);
+	cr_assert_str_eq(json_string_value(json_object_get(ja, "reason")), "snapshot");
+	long long sa = json_integer_value(json_object_get(ja, "sequence"));
+	long long sb = json_integer_value(json_object_get(jb, "sequence"));
+	cr_assert_eq(sb, sa + 1, "sequence increases");
+	cr_assert_eq(gcount(ja, "new_session"), 3);
+	cr_assert_eq(gcount(jb, "new_session"), 3 + N, "exactly N more sessions");
+	json_t *g = group_with(jb, "new_session");
+	cr_assert_eq(json_integer_value(json_object_get(g, "bytes")), 64 * (3 + N));
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+				 json_object_get(g, "stack"), 0), "function")), "new_session");
+	cr_assert_geq(json_integer_value(json_object_get(g, "newest_ms")),
+		      json_integer_value(json_object_get(g, "oldest_ms")));
+
+	/* leaktrace diff names the stack that grew and by how much */
+	char *argv[] = { getenv("LT_TOOL"), "diff", "--json", a, b, NULL };
+	char *out, *err;
+	cr_assert_eq(lt_e2e_command(argv, &out, &err), 0, "diff: %s", err);
+	json_error_t e;
+	json_t *d = json_loads(out, 0, &e);
+	cr_assert_not_null(d, "diff --json: %s", e.text);
+	json_t *grew = json_array_get(json_object_get(d, "grew"), 0);
+	cr_assert_not_null(grew, "nothing grew: %s", out);
+	cr_assert(strstr(json_dumps(grew, 0), "new_session"), "largest growth is new_session: %s", out);
+	cr_assert_eq(json_integer_value(json_object_get(d, "growth_blocks")), N, "%s", out);
+	cr_assert_eq(json_integer_value(json_object_get(d, "growth_bytes")), 64 * N, "%s", out);
+	/* as a gate: growth above a threshold fails */
+	char *gate[] = { getenv("LT_TOOL"), "diff", "--fail-blocks", "6", a, b, NULL };
+	char *o2, *e2;
+	cr_assert_eq(lt_e2e_command(gate, &o2, &e2), 1);
+	free(o2); free(e2);
+	free(out); free(err);
+	json_decref(d); json_decref(ja); json_decref(jb);
+	free(a); free(b);
+
+	/* SIGTERM: a final report, then death by the same signal */
+	kill(r.pid, SIGTERM);
+	lt_e2e_wait(&r);
+	cr_assert_eq(r.status, 128 + SIGTERM, "status %d", r.status);
+	cr_assert_str_eq(json_string_value(json_object_get(r.report, "reason")), "signal");
+	cr_assert_eq(json_integer_value(json_object_get(r.report, "signal")), SIGTERM);
+	cr_assert_eq(gcount(r.report, "new_session"), 3 + N);
+	cr_assert_eq(r.nreports, 3);
+	lt_e2e_free(&r);
+
+	/* the same status without the shim */
+	lt_run_t n;
+	cr_assert_eq(lt_e2e_start_native(&n, "echo_server", NULL), 0);
+	cr_assert_gt(wait_port(&n), 0);
+	kill(n.pid, SIGTERM);
+	lt_e2e_wait(&n);
+	cr_assert_eq(n.status, 128 + SIGTERM);
+	lt_e2e_free(&n);
+}
+
+Test(snapshot, signal_storm_gives_whole_reports, .timeout = 120)
+{
+	lt_run_t r;
+	char *argv[] = { "3000", NULL };
+	cr_assert_eq(lt_e2e_start(&r, "alloc_storm", "exitcode=0", argv), 0);
+	usleep(300000);
+	int sent = 0;
+	for (int i = 0; i < 300; i++) {
+		if (kill(r.pid, SIGUSR1) == 0)
+			sent++;
+		usleep(3000);
+	}
+	cr_assert_eq(sent, 300);
+	lt_e2e_wait(&r);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "done\n");
+	/* coalesced: at least one snapshot and the exit report, every file whole */
+	int files = lt_e2e_count_files(&r, ".json");
+	cr_assert_eq(files, r.nreports, "%d files, %d parse", files, r.nreports);
+	cr_assert_geq(r.nreports, 2);
+	cr_assert_eq(lt_e2e_count_files(&r, ".tmp."), 0, "no partial files left");
+	cr_assert_str_eq(json_string_value(json_object_get(r.report, "reason")), "exit");
+	cr_assert_eq(gcount(r.report, "leak_ten"), 10);
+	/* snapshots are numbered 0..n-2, the exit report last */
+	cr_assert_eq(json_integer_value(json_object_get(r.report, "sequence")), r.nreports - 1);
+	lt_e2e_free(&r);
+}
+
+Test(snapshot, program_handler_wins_and_is_reported, .timeout = 60)
+{
+	/* snapshot_signal=off: SIGUSR1 keeps its default action (terminate) */
+	lt_run_t r;
+	cr_assert_eq(lt_e2e_start(&r, "echo_server", "snapshot_signal=off", NULL), 0);
+	cr_assert_gt(wait_port(&r), 0);
+	kill(r.pid, SIGUSR1);
+	lt_e2e_wait(&r);
+	cr_assert_eq(r.status, 128 + SIGUSR1);
+	lt_e2e_free(&r);
+}
