@@ -281,8 +281,13 @@ int lt_signal_app_takes(int signo, const void *handler, int is_ignore)
 {
 	if (signo <= 0 || signo >= NSIG || !ours[signo])
 		return 0;
-	if (handler == (const void *)SIG_DFL && !is_ignore && signo != snap_signo)
-		return -1;     /* keep ours: it reports, then dies as SIG_DFL would */
+	/* SIG_DFL keeps ours: on a termination signal it reports, then dies
+	 * as the default action would; on the snapshot signal it is what the
+	 * shim put in place of the default from the start. Programs reset
+	 * every signal to SIG_DFL before exec (git's run-command does), and
+	 * that must neither turn snapshots off nor print a warning. */
+	if (handler == (const void *)SIG_DFL && !is_ignore)
+		return -1;
 	ours[signo] = 0;
 	if (signo == snap_signo) {
 		lt_log_warn("the program installed its own handler for signal %d, the snapshot signal; "
