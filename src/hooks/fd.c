@@ -16,7 +16,9 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -135,10 +137,32 @@ LT_EXPORT int pipe(int fds[2])
 	return r;
 }
 
+/* A pipe the tracer itself opens (libunwind's address-validation pipe, made
+ * while the shim initialises) moves to the top of the descriptor range, so
+ * it never takes the program's lowest free descriptors: a program that
+ * lowers RLIMIT_NOFILE and opens until EMFILE gets as many as without the
+ * shim. The numbers are final before the caller sees them. */
+static void move_high(int fds[2])
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < 64)
+		return;
+	long base = (long)(rl.rlim_cur > 65536 ? 65536 : rl.rlim_cur) - 16;
+	for (int i = 0; i < 2; i++) {
+		long hi = lt_sys_call6(SYS_fcntl, fds[i], F_DUPFD_CLOEXEC, base, 0, 0, 0);
+		if (hi < 0)
+			return;
+		lt_sys_close(fds[i]);
+		fds[i] = (int)hi;
+	}
+}
+
 LT_EXPORT int pipe2(int fds[2], int flags)
 {
 	FAIL_IF_UNRESOLVED(pipe2);
 	int r = lt_real.pipe2(fds, flags);
+	if (r == 0 && lt_guard_depth && !lt_handle_held)
+		move_high(fds);
 	if (r == 0) {
 		lt_hh_created(fds[0], LT_KIND_FD);
 		lt_hh_created(fds[1], LT_KIND_FD);
