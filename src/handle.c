@@ -270,7 +270,7 @@ static void print_stack(const char *title, uint32_t sid)
 	lt_sym_t *sym = lt_sym_open();
 	for (uint32_t i = 0; i < st->depth; i++) {
 		lt_frame_t f[8];
-		int n = sym ? lt_sym_lookup(sym, st->pc[i], f, 8) : 0;
+		int n = sym ? lt_sym_lookup(sym, st->pc[i], f, 8, 1) : 0;
 		if (n <= 0) {
 			lt_log_info("    #%u 0x%llx", i, (unsigned long long)st->pc[i]);
 			continue;

@@ -21,6 +21,7 @@ enum {
 };
 enum { LT_FMT_TEXT, LT_FMT_JSON, LT_FMT_BOTH };
 enum { LT_REPORT_OFF, LT_REPORT_EXIT };
+enum { LT_DEBUGINFO_SHOWN, LT_DEBUGINFO_ALL };
 
 #define LT_OPT_FIELD_BOOL int
 #define LT_OPT_FIELD_INT long

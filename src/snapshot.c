@@ -162,6 +162,7 @@ static void *helper_main(void *arg)
 	(void)arg;
 	lt_guard_hold();        /* the helper's whole life is tracer work */
 	atomic_store(&helper_tid, lt_sys_gettid());
+	futex((_Atomic unsigned *)&helper_tid, FUTEX_WAKE, INT_MAX, NULL);
 	prctl(PR_SET_NAME, "leaktrace", 0, 0, 0);
 	unsigned handled = 0;   /* requests made before this thread ran count too */
 	uint64_t next_tick = lt_opt.snapshot_interval
@@ -226,6 +227,11 @@ static int start_helper(void)
 			    strerror(rc));
 		return -rc;
 	}
+	/* wait until the helper has said who it is: a scan that starts right
+	 * away (a short program's exit) must know which thread to leave be */
+	struct timespec ts = { 0, 10 * 1000000 };
+	for (int i = 0; i < 100 && !atomic_load(&helper_tid); i++)
+		futex((_Atomic unsigned *)&helper_tid, FUTEX_WAIT, 0, &ts);
 	helper_started = 1;
 	return 0;
 }
@@ -315,6 +321,7 @@ void lt_signal_postfork_child(void)
 	lt_lock_reset(&report_lock);
 	atomic_store(&fatal_signo, 0);
 	atomic_store(&fatal_done, 0);
+	atomic_store(&helper_tid, 0);
 	helper_started = 0;
 	if (snap_signo || lt_opt.snapshot_interval || lt_opt.signal_report)
 		start_helper();

@@ -238,7 +238,7 @@ void lt_supp_apply(lt_report_t *r)
 		lt_frame_t fr[LT_STACK_MAX_DEPTH * 4];
 		int n = 0;
 		for (uint32_t k = 0; k < st->depth && n < (int)LT_ARRAY_LEN(fr); k++)
-			n += lt_sym_lookup(sym, st->pc[k], fr + n, (int)LT_ARRAY_LEN(fr) - n);
+			n += lt_sym_lookup(sym, st->pc[k], fr + n, (int)LT_ARRAY_LEN(fr) - n, 1);
 		int ri = -1;
 		const char *text = lt_supp_match_frames(fr, n, &ri);
 		if (!text)

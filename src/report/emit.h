@@ -8,6 +8,8 @@
 
 void lt_json_write(const lt_report_t *r, lt_buf_t *b);
 void lt_text_write(const lt_report_t *r, lt_buf_t *b);
+/* Does the text report show this group (show_classes, min_bytes...)? */
+int lt_text_shows(const lt_group_t *g);
 
 /* Expand an output pattern: %p pid, %n sequence, %% percent. Returns 0 or
  * -ENAMETOOLONG / -EINVAL (a lone % or unknown escape). */

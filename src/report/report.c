@@ -206,8 +206,11 @@ static void symbolize_groups(lt_report_t *r)
 			continue;
 		lt_frame_t tmp[LT_STACK_MAX_DEPTH * 4];
 		int n = 0;
+		/* separate debug files are read for what a person looks at:
+		 * counted leaks, groups the text shows, or everything on request */
+		int full = lt_opt.debuginfo == LT_DEBUGINFO_ALL || g->leaked || lt_text_shows(g);
 		for (uint32_t k = 0; k < st->depth && n < (int)LT_ARRAY_LEN(tmp); k++)
-			n += lt_sym_lookup(sym, st->pc[k], tmp + n, (int)LT_ARRAY_LEN(tmp) - n);
+			n += lt_sym_lookup(sym, st->pc[k], tmp + n, (int)LT_ARRAY_LEN(tmp) - n, full);
 		/* drop leading allocator frames the capture could not trim by
 		 * range: operator new in a static libstdc++, the dynamic
 		 * linker's inlined calloc wrapper (rtld-malloc.h) */

@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 #include <dwarf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,13 +33,21 @@
 struct cache_entry {
 	uintptr_t pc;
 	int n;
+	int full;                  /* resolved with DWARF wherever it exists */
 	lt_frame_t frames[MAX_INLINE];
+	UT_hash_handle hh;
+};
+
+struct mod_entry {
+	Dwfl_Module *mod;
+	int in_file;               /* DWARF inside the module's own file */
 	UT_hash_handle hh;
 };
 
 struct lt_sym {
 	Dwfl *dwfl;
 	struct cache_entry *cache;
+	struct mod_entry *mods;
 	lt_strpool_t strings;      /* names and paths, for the session's life */
 	unsigned long long generation;
 };
@@ -105,6 +114,11 @@ void lt_sym_close(lt_sym_t *s)
 
 static void destroy(lt_sym_t *s)
 {
+	struct mod_entry *m, *mt;
+	HASH_ITER(hh, s->mods, m, mt) {
+		HASH_DEL(s->mods, m);
+		lt_ia_free(m);
+	}
 	struct cache_entry *e, *tmp;
 	HASH_ITER(hh, s->cache, e, tmp) {
 		HASH_DEL(s->cache, e);
@@ -235,7 +249,57 @@ static const char *comp_dir_of(Dwarf_Die *cudie)
 	return cudie ? dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr)) : NULL;
 }
 
-static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out)
+/* Does the module carry its DWARF in its own file? Debian's libraries keep
+ * it in separate, zlib-compressed files under /usr/lib/debug: reading libc's
+ * costs ~0.3 s and ~25 MB in every process that reports, so those are read
+ * only for the groups a person will look at (see lt_sym_lookup). */
+static int dwarf_in_file(lt_sym_t *s, Dwfl_Module *mod)
+{
+	struct mod_entry *m;
+	HASH_FIND_PTR(s->mods, &mod, m);
+	if (m)
+		return m->in_file;
+	int in_file = 0;
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	size_t shstrndx;
+	if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0) {
+		Elf_Scn *scn = NULL;
+		while (!in_file && (scn = elf_nextscn(elf, scn))) {
+			GElf_Shdr sh;
+			const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
+			in_file = name && (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")) &&
+				  sh.sh_type != SHT_NOBITS;
+		}
+	}
+	m = lt_ia_alloc(sizeof *m);
+	if (m) {
+		m->mod = mod;
+		m->in_file = in_file;
+		HASH_ADD_PTR(s->mods, mod, m);
+	}
+	return in_file;
+}
+
+/* The C runtime's frames at the bottom of every stack: their names say all
+ * there is to say, and reading libc's separate debug file for them alone
+ * would cost every leaking process ~0.3 s. */
+static int runtime_frame(const char *sym)
+{
+	static const char *const names[] = {
+		"__libc_start_call_main", "__libc_start_main", "__libc_start_main@@GLIBC_2.34",
+		"__libc_start_main@GLIBC_2.2.5", "_start", "start_thread", "clone", "clone3",
+		"__clone", "__clone3", "__clone_internal",
+	};
+	if (!sym)
+		return 0;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(sym, names[i]))
+			return 1;
+	return 0;
+}
+
+static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int full)
 {
 	uintptr_t look = pc - 1;         /* a return address: the call is before it */
 	out[0].addr = pc;
@@ -253,13 +317,14 @@ static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out)
 	const char *sym = dwfl_module_addrname(mod, look);
 	int line = 0;
 	const char *file = NULL;
-	Dwfl_Line *dl = dwfl_module_getsrc(mod, look);
+	int use_dwarf = (full && !runtime_frame(sym)) || dwarf_in_file(s, mod);
+	Dwfl_Line *dl = use_dwarf ? dwfl_module_getsrc(mod, look) : NULL;
 	if (dl)
 		file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
 
 	/* inline expansion */
 	Dwarf_Addr bias = 0;
-	Dwarf_Die *cudie = dwfl_module_addrdie(mod, look, &bias);
+	Dwarf_Die *cudie = use_dwarf ? dwfl_module_addrdie(mod, look, &bias) : NULL;
 	Dwarf_Die *scopes = NULL;
 	int nscopes = cudie ? dwarf_getscopes(cudie, look - bias, &scopes) : 0;
 	const char *cdir = comp_dir_of(cudie);
@@ -300,22 +365,28 @@ static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out)
 	return n + 1;
 }
 
-int lt_sym_lookup(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int max)
+int lt_sym_lookup(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int max, int full)
 {
 	struct cache_entry *e;
 	HASH_FIND(hh, s->cache, &pc, sizeof pc, e);
+	if (e && full && !e->full) {
+		/* resolved before from symbols only: now the DWARF is wanted */
+		e->n = resolve(s, pc, e->frames, 1);
+		e->full = 1;
+	}
 	if (!e) {
 		e = lt_ia_alloc(sizeof *e);
 		if (!e) {
 			lt_frame_t tmp[MAX_INLINE];
-			int n = resolve(s, pc, tmp);
+			int n = resolve(s, pc, tmp, full);
 			if (n > max)
 				n = max;
 			memcpy(out, tmp, (size_t)n * sizeof *out);
 			return n;
 		}
 		e->pc = pc;
-		e->n = resolve(s, pc, e->frames);
+		e->n = resolve(s, pc, e->frames, full);
+		e->full = full;
 		HASH_ADD(hh, s->cache, pc, sizeof e->pc, e);
 	}
 	int n = e->n < max ? e->n : max;

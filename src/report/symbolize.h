@@ -12,8 +12,11 @@ typedef struct lt_sym lt_sym_t;
 lt_sym_t *lt_sym_open(void);
 void lt_sym_close(lt_sym_t *s);
 /* Symbolize a return address (looked up at pc-1, reported as pc). Fills up
- * to max frames (inlined ones first) and returns how many (>= 1). */
-int lt_sym_lookup(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int max);
+ * to max frames (inlined ones first) and returns how many (>= 1). full:
+ * read DWARF (file:line, inline frames) from separate debug-info files too;
+ * otherwise only DWARF inside the modules' own files is read, and frames in
+ * other modules get their symbol name alone. */
+int lt_sym_lookup(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int max, int full);
 /* Demangle a C++ name when libstdc++'s demangler is loaded; else s. */
 const char *lt_sym_demangle(const char *name);
 

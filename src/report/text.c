@@ -21,7 +21,7 @@ static const char *class_title(const lt_group_t *g)
 	}
 }
 
-static int shown(const lt_group_t *g)
+int lt_text_shows(const lt_group_t *g)
 {
 	if (g->suppressed_by)
 		return lt_opt.show_suppressed;
@@ -138,7 +138,7 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b)
 	size_t n = 0, hidden = 0;
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const lt_group_t *g = r->sorted[i];
-		if (!shown(g))
+		if (!lt_text_shows(g))
 			continue;
 		if (lt_opt.max_leaks && n >= (size_t)lt_opt.max_leaks) {
 			hidden++;
@@ -153,7 +153,7 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b)
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const lt_group_t *g = r->sorted[i];
 		if (g->key.kind == LT_KIND_MEMORY && g->key.cls == LT_CLASS_REACHABLE &&
-		    !g->suppressed_by && !shown(g))
+		    !g->suppressed_by && !lt_text_shows(g))
 			unshown_reachable++;
 	}
 	if (unshown_reachable)
