@@ -1,0 +1,238 @@
+/* Hooks for the malloc family: malloc, calloc, realloc, reallocarray, free,
+ * posix_memalign, aligned_alloc, memalign, valloc, pvalloc and
+ * malloc_usable_size.
+ *
+ * Three paths: before the real allocator is resolved (dlsym may call calloc)
+ * and whenever this thread is inside the tracer (guard held), requests are
+ * served by the private allocator; otherwise the real allocator serves them
+ * and, with tracing on, the block is recorded with its stack. free() and
+ * realloc() recognise private-allocator pointers by address range. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../heap.h"
+#include "../intalloc.h"
+#include "../stack.h"
+#include "hook.h"
+
+/* Record p: one stack capture plus one table insert. */
+static LT_NOINLINE void track(void *p, size_t n)
+{
+	int e;
+	if (!LT_TRACK_BEGIN(e))
+		return;
+	uint32_t sid = lt_stack_capture();
+	lt_heap_add(p, n, sid);
+	LT_TRACK_END(e);
+}
+
+/* Forget p before it is released. Returns 1 if it was tracked. */
+static inline int forget(void *p, lt_block_t *rec)
+{
+	if (!lt_tracing())
+		return 0;
+	int was = lt_guard_depth;
+	lt_guard_depth = was + 1;
+	int found = lt_heap_remove(p, rec);
+	lt_guard_depth = was;
+	if (!found)
+		lt_heap_count_unknown_free();
+	return found;
+}
+
+/* Allocation while this thread is inside the tracer: the tracer's own
+ * memory (libdw, libunwind, dlsym). A signal handler that interrupted the
+ * private allocator itself gets an untracked block from the real one. */
+static void *internal_alloc(size_t n)
+{
+	void *p = lt_ia_try_alloc(n);
+	if (!p && lt_real.malloc)
+		p = lt_real.malloc(n);
+	return p;
+}
+
+LT_EXPORT void *malloc(size_t n)
+{
+	if (LT_UNLIKELY(!lt_hook_ready()))
+		return lt_ia_alloc(n);
+	if (LT_UNLIKELY(lt_guard_depth))
+		return internal_alloc(n);
+	void *p = lt_real.malloc(n);
+	if (LT_LIKELY(p != NULL) && lt_tracing())
+		track(p, n);
+	return p;
+}
+
+LT_EXPORT void *calloc(size_t n, size_t size)
+{
+	size_t total;
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (LT_UNLIKELY(!lt_hook_ready()))
+		return lt_ia_alloc(total);          /* zeroed */
+	if (LT_UNLIKELY(lt_guard_depth)) {
+		void *p = internal_alloc(total);
+		if (p && !lt_ia_owns(p))
+			memset(p, 0, total);
+		return p;
+	}
+	void *p = lt_real.calloc(n, size);
+	if (LT_LIKELY(p != NULL) && lt_tracing())
+		track(p, total);
+	return p;
+}
+
+LT_EXPORT void free(void *p)
+{
+	if (!p)
+		return;
+	if (lt_ia_owns(p)) {
+		lt_ia_free(p);
+		return;
+	}
+	if (LT_UNLIKELY(!lt_hook_ready()))
+		return;       /* cannot happen: nothing was allocated yet */
+	if (LT_UNLIKELY(lt_heap_held)) {
+		/* a signal handler interrupted this thread inside the table */
+		lt_guard_defer_free(p);
+		return;
+	}
+	forget(p, NULL);
+	lt_real.free(p);
+}
+
+static void *realloc_private(void *p, size_t n)
+{
+	/* p came from the private allocator (bootstrap or tracer-internal) */
+	if (lt_guard_depth || !lt_real_ready)
+		return lt_ia_realloc(p, 0, n);
+	/* the target took over a bootstrap block: move it to its heap */
+	void *q = malloc(n);
+	if (q) {
+		size_t have = lt_ia_usable_size(p);
+		memcpy(q, p, have < n ? have : n);
+		lt_ia_free(p);
+	}
+	return q;
+}
+
+LT_EXPORT void *realloc(void *p, size_t n)
+{
+	if (!p)
+		return malloc(n);
+	if (lt_ia_owns(p))
+		return realloc_private(p, n);
+	if (LT_UNLIKELY(!lt_hook_ready()))
+		return NULL;
+	if (LT_UNLIKELY(lt_heap_held)) {
+		/* signal handler inside the table: copy out, defer the free */
+		void *q = internal_alloc(n ? n : 1);
+		if (q) {
+			size_t have = lt_real.malloc_usable_size(p);
+			memcpy(q, p, have < n ? have : n);
+			lt_guard_defer_free(p);
+		}
+		return q;
+	}
+	if (LT_UNLIKELY(lt_guard_depth)) {
+		forget(p, NULL);
+		return lt_real.realloc(p, n);    /* untracked from here on */
+	}
+	lt_block_t old;
+	int had = forget(p, &old);
+	void *q = lt_real.realloc(p, n);
+	if (!q) {
+		/* failure leaves p allocated (or realloc(p, 0) freed it) */
+		if (had && n != 0) {
+			int e = errno;
+			lt_guard_depth++;
+			lt_heap_add(p, old.size, old.stack);
+			lt_guard_depth--;
+			errno = e;
+		}
+		return NULL;
+	}
+	if (lt_tracing())
+		track(q, n);
+	return q;
+}
+
+LT_EXPORT void *reallocarray(void *p, size_t n, size_t size)
+{
+	size_t total;
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, total);
+}
+
+LT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+	if (LT_UNLIKELY(!lt_hook_ready() || lt_guard_depth)) {
+		if (align % sizeof(void *) || (align & (align - 1)))
+			return EINVAL;
+		void *p = lt_ia_memalign(align, n);
+		if (!p)
+			return ENOMEM;
+		*out = p;
+		return 0;
+	}
+	int r = lt_real.posix_memalign(out, align, n);
+	if (r == 0 && lt_tracing())
+		track(*out, n);
+	return r;
+}
+
+#define ALIGNED_HOOK(name, call, params, args)                                 \
+	LT_EXPORT void *name params                                            \
+	{                                                                      \
+		if (LT_UNLIKELY(!lt_hook_ready() || lt_guard_depth))           \
+			return lt_ia_memalign(align_of_##name args, size_of_##name args); \
+		void *p = call;                                                \
+		if (LT_LIKELY(p != NULL) && lt_tracing())                      \
+			track(p, size_of_##name args);                         \
+		return p;                                                      \
+	}
+
+static inline size_t page_size(void)
+{
+	return 4096;
+}
+#define align_of_memalign(a, n) (a)
+#define size_of_memalign(a, n) (n)
+#define align_of_aligned_alloc(a, n) (a)
+#define size_of_aligned_alloc(a, n) (n)
+#define align_of_valloc(n) page_size()
+#define size_of_valloc(n) (n)
+#define align_of_pvalloc(n) page_size()
+#define size_of_pvalloc(n) (((n) + page_size() - 1) & ~(page_size() - 1))
+
+ALIGNED_HOOK(memalign, lt_real.memalign(align, n), (size_t align, size_t n), (align, n))
+ALIGNED_HOOK(valloc, lt_real.valloc(n), (size_t n), (n))
+ALIGNED_HOOK(pvalloc, lt_real.pvalloc(n), (size_t n), (n))
+
+LT_EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+	if (LT_UNLIKELY(!lt_hook_ready() || lt_guard_depth))
+		return lt_ia_memalign(align, n);
+	void *p = lt_real.aligned_alloc ? lt_real.aligned_alloc(align, n)
+					: lt_real.memalign(align, n);
+	if (LT_LIKELY(p != NULL) && lt_tracing())
+		track(p, n);
+	return p;
+}
+
+LT_EXPORT size_t malloc_usable_size(void *p)
+{
+	if (!p)
+		return 0;
+	if (lt_ia_owns(p))
+		return lt_ia_usable_size(p);
+	if (!lt_hook_ready())
+		return 0;
+	return lt_real.malloc_usable_size(p);
+}

@@ -1,0 +1,70 @@
+/* Start-up and shutdown of the tracer: the ordered init sequence in the
+ * constructor, and the exit report and gate in the destructor.
+ *
+ * Why a destructor: at exit(), handlers registered with atexit and
+ * __cxa_atexit (C++ static destructors included) run first, newest first;
+ * _dl_fini, registered earliest, runs after them and calls the shared
+ * libraries' destructors in reverse order of initialisation - the
+ * preloaded shim's after the program's and those of every library loaded
+ * after it. So when this destructor runs, the program has released all it
+ * meant to release, and stdio is not yet flushed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "fork.h"
+#include "guard.h"
+#include "log.h"
+#include "options.h"
+#include "real.h"
+#include "snapshot.h"
+#include "report/report.h"
+#include "stack.h"
+#include "suppress.h"
+
+static int reported;
+
+__attribute__((constructor(101))) static void lt_init(void)
+{
+	lt_guard_hold();
+	lt_real_init();
+	lt_clock_start_ms = lt_clock_abs_ms();
+	lt_opt_load();
+	lt_stack_init((int)lt_opt.depth);
+	if (lt_opt.suppressions[0])
+		lt_supp_load(lt_opt.suppressions);
+	lt_fork_init();
+	__atomic_store_n(&lt_state, LT_STATE_ON, __ATOMIC_RELEASE);
+	lt_signal_init();
+	lt_guard_release();
+}
+
+/* Write the exit report once and apply the gate. */
+void lt_init_exit_report(void)
+{
+	if (__atomic_exchange_n(&reported, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (__atomic_load_n(&lt_state, __ATOMIC_ACQUIRE) != LT_STATE_ON)
+		return;
+	if (lt_opt.report == LT_REPORT_OFF)
+		return;
+	lt_guard_hold();
+	int failed = 0;
+	/* a snapshot in progress on the helper thread finishes first */
+	lt_signal_report_lock();
+	lt_report_run(LT_REASON_EXIT, 0, &failed);
+	lt_signal_report_unlock();
+	lt_guard_release();
+	if (failed && lt_opt.exitcode) {
+		/* stdio is flushed only after the destructors: flush now or the
+		 * program's buffered output is lost with _exit */
+		fflush(NULL);
+		_exit((int)lt_opt.exitcode);
+	}
+}
+
+__attribute__((destructor(101))) static void lt_fini(void)
+{
+	lt_init_exit_report();
+}

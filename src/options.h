@@ -1,0 +1,61 @@
+/* LEAKTRACE_OPTIONS: the parsed options (table in options.inc). */
+#ifndef LT_OPTIONS_H
+#define LT_OPTIONS_H
+
+#include <stdint.h>
+
+#define LT_OPT_STR_MAX 1024
+
+/* bits of fail_on */
+enum {
+	LT_FAIL_MEMORY = 1u << 0,
+	LT_FAIL_HANDLES = 1u << 1,
+	/* then one bit per handle kind, in lt_kind order starting at 2 */
+};
+/* bits of fail_classes / show_classes */
+enum {
+	LT_CLS_DEFINITE = 1u << 0,
+	LT_CLS_INDIRECT = 1u << 1,
+	LT_CLS_POSSIBLE = 1u << 2,
+	LT_CLS_REACHABLE = 1u << 3,
+};
+enum { LT_FMT_TEXT, LT_FMT_JSON, LT_FMT_BOTH };
+enum { LT_REPORT_OFF, LT_REPORT_EXIT };
+
+#define LT_OPT_FIELD_BOOL int
+#define LT_OPT_FIELD_INT long
+#define LT_OPT_FIELD_SIZE uint64_t
+#define LT_OPT_FIELD_ENUM int
+#define LT_OPT_FIELD_SET unsigned
+#define LT_OPT_FIELD_STR char
+#define LT_OPT_DIM_BOOL
+#define LT_OPT_DIM_INT
+#define LT_OPT_DIM_SIZE
+#define LT_OPT_DIM_ENUM
+#define LT_OPT_DIM_SET
+#define LT_OPT_DIM_STR [LT_OPT_STR_MAX]
+
+typedef struct lt_options {
+#define LT_OPTION(kind, name, def, spec, help) LT_OPT_FIELD_##kind name LT_OPT_DIM_##kind;
+#include "options.inc"
+#undef LT_OPTION
+} lt_options_t;
+
+extern lt_options_t lt_opt;
+
+/* Reset to defaults, then apply a "k=v:k=v" string. Every problem is one
+ * warning line (key, value, what was expected); the default stays. secure:
+ * ignore file-touching keys (setuid processes). Returns the number of
+ * problems found. Never allocates. */
+int lt_opt_defaults(lt_options_t *o);
+int lt_opt_parse(lt_options_t *o, const char *s, int secure);
+/* Load from LEAKTRACE_OPTIONS (and __leaktrace_default_options()). */
+void lt_opt_load(void);
+/* Print the effective options (verbosity>=1 or help=1). */
+void lt_opt_print(const lt_options_t *o);
+
+/* Table access for tests and the man-page check. */
+int lt_opt_count(void);
+const char *lt_opt_name(int i);
+
+#endif

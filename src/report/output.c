@@ -1,0 +1,138 @@
+/* Where reports go: "stderr", or a file named by a pattern (%p pid, %n
+ * sequence, %% percent). Files are written whole or not at all: a temp file
+ * created O_CREAT|O_EXCL|O_NOFOLLOW with mode 0600 next to the target,
+ * written, fsync'ed, then renamed into place, so a reader never sees half a
+ * report and a planted symlink is never followed. Any failure (unwritable
+ * directory, full disk) removes the temp file and falls back to stderr with
+ * one warning: the report is never lost and the target never stops. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../log.h"
+#include "../sys.h"
+#include "emit.h"
+#include "../options.h"
+
+static char last_path[4096];
+
+const char *lt_out_last_path(void)
+{
+	return last_path;
+}
+
+int lt_out_expand(const char *pattern, int pid, unsigned seq, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (const char *p = pattern; *p; p++) {
+		char tmp[32];
+		const char *add = tmp;
+		size_t len;
+		if (*p != '%') {
+			tmp[0] = *p;
+			len = 1;
+		} else {
+			p++;
+			switch (*p) {
+			case 'p': len = (size_t)snprintf(tmp, sizeof tmp, "%d", pid); break;
+			case 'n': len = (size_t)snprintf(tmp, sizeof tmp, "%u", seq); break;
+			case '%': tmp[0] = '%'; len = 1; break;
+			default: return -EINVAL;
+			}
+		}
+		if (n + len + 1 > cap)
+			return -ENAMETOOLONG;
+		memcpy(out + n, add, len);
+		n += len;
+	}
+	if (!n)
+		return -EINVAL;
+	out[n] = 0;
+	return 0;
+}
+
+static int to_stderr(const lt_buf_t *b)
+{
+	ssize_t r = lt_sys_write_all(2, b->data, b->len);
+	return r < 0 ? (int)r : 0;
+}
+
+static int write_file(const char *path, const lt_buf_t *b)
+{
+	char tmp[4200];
+	int fd = -EEXIST;
+	for (int attempt = 0; attempt < 16 && fd == -EEXIST; attempt++) {
+		snprintf(tmp, sizeof tmp, "%s.tmp.%d.%d", path, (int)lt_sys_getpid(), attempt);
+		fd = lt_sys_openat(AT_FDCWD, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+	}
+	if (fd < 0)
+		return fd;
+	ssize_t w = lt_sys_write_all(fd, b->data, b->len);
+	int rc = w < 0 ? (int)w : lt_sys_fsync(fd);
+	if (rc == -EINVAL || rc == -EROFS)
+		rc = 0;      /* fsync unsupported here (a pipe, /dev/null's fs) */
+	int c = lt_sys_close(fd);
+	if (!rc && c)
+		rc = c;
+	if (!rc)
+		rc = lt_sys_rename(tmp, path);
+	if (rc)
+		lt_sys_unlink(tmp);
+	return rc;
+}
+
+int lt_out_write(const char *pattern, int pid, unsigned seq, const lt_buf_t *b)
+{
+	if (b->oom)
+		lt_log_warn("out of memory while formatting the report; it is truncated");
+	if (!strcmp(pattern, "stderr"))
+		return to_stderr(b);
+	char path[4096];
+	int rc = lt_out_expand(pattern, pid, seq, path, sizeof path);
+	if (rc) {
+		lt_log_warn("output=%s: %s; writing the report to stderr", pattern,
+			    rc == -EINVAL ? "bad pattern (use %p, %n or %%)" : "path too long");
+		return to_stderr(b);
+	}
+	/* special files (/dev/null, a FIFO) are written in place */
+	if (!strncmp(path, "/dev/", 5)) {
+		int fd = lt_sys_openat(AT_FDCWD, path, O_WRONLY, 0);
+		if (fd >= 0) {
+			lt_sys_write_all(fd, b->data, b->len);
+			lt_sys_close(fd);
+			snprintf(last_path, sizeof last_path, "%s", path);
+			return 0;
+		}
+	}
+	rc = write_file(path, b);
+	if (rc) {
+		lt_log_warn("cannot write report to %s: %s; writing it to stderr", path,
+			    strerror(-rc));
+		return to_stderr(b);
+	}
+	snprintf(last_path, sizeof last_path, "%s", path);
+	return 0;
+}
+
+void lt_emit_report(const lt_report_t *r)
+{
+	lt_buf_t b;
+	int fmt = lt_opt.format;
+	if (fmt == LT_FMT_TEXT || fmt == LT_FMT_BOTH) {
+		lt_buf_init(&b);
+		lt_text_write(r, &b);
+		/* with both, text goes to stderr and JSON to output */
+		if (fmt == LT_FMT_BOTH && strcmp(lt_opt.output, "stderr"))
+			to_stderr(&b);
+		else
+			lt_out_write(lt_opt.output, r->pid, r->sequence, &b);
+		lt_buf_free(&b);
+	}
+	if (fmt == LT_FMT_JSON || fmt == LT_FMT_BOTH) {
+		lt_buf_init(&b);
+		lt_json_write(r, &b);
+		lt_out_write(lt_opt.output, r->pid, r->sequence, &b);
+		lt_buf_free(&b);
+	}
+}

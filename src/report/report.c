@@ -1,0 +1,418 @@
+/* The report pipeline: snapshot -> classify -> group -> suppress -> totals
+ * -> sort -> symbolize -> emit. Runs with the guard held, in private
+ * memory only; every stage is a pure function of the snapshot except the
+ * final write. */
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../clock.h"
+#include "../heap.h"
+#include "../intalloc.h"
+#include "../log.h"
+#include "../options.h"
+#include "../reach.h"
+#include "../sys.h"
+#include "../stack.h"
+#include "../suppress.h"
+#include "emit.h"
+#include "symbolize.h"
+
+static const char *const kind_names[LT_KIND_COUNT] = {
+	"memory", "fd", "socket", "file", "dir", "io_uring_ring",
+	"io_uring_buffer", "io_uring_file", "kqueue", "kevent_filter",
+};
+static const char *const class_names[LT_CLASS_COUNT] = {
+	"definitely_lost", "indirectly_lost", "possibly_lost",
+	"still_reachable", "unclassified", "open",
+};
+
+const char *lt_kind_name(int kind)
+{
+	return kind >= 0 && kind < LT_KIND_COUNT ? kind_names[kind] : "unknown";
+}
+
+const char *lt_class_name(int cls)
+{
+	return cls >= 0 && cls < LT_CLASS_COUNT ? class_names[cls] : "unknown";
+}
+
+void lt_handle_detail_init(lt_handle_detail_t *d)
+{
+	memset(d, 0, sizeof *d);
+	d->fd = -1;
+	d->ring_fd = -1;
+	d->index = -1;
+	d->ident = -1;
+}
+
+/* ---- string arena: report-lifetime strings ---------------------------- */
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+static struct arena_chunk *arena;
+
+struct interned {
+	UT_hash_handle hh;
+	char s[];
+};
+static struct interned *interned;
+
+static char *arena_alloc(size_t n)
+{
+	if (!arena || arena->cap - arena->used < n) {
+		size_t cap = n > 65536 ? n : 65536;
+		struct arena_chunk *c = lt_ia_alloc(sizeof *c + cap);
+		if (!c)
+			return NULL;
+		c->cap = cap;
+		c->next = arena;
+		arena = c;
+	}
+	char *p = arena->data + arena->used;
+	arena->used += n;
+	return p;
+}
+
+const char *lt_report_strdup(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	struct interned *e;
+	HASH_FIND(hh, interned, s, n, e);
+	if (e)
+		return e->s;
+	e = (struct interned *)arena_alloc(sizeof *e + n + 1);
+	if (!e)
+		return NULL;
+	memset(&e->hh, 0, sizeof e->hh);
+	memcpy(e->s, s, n + 1);
+	HASH_ADD_KEYPTR(hh, interned, e->s, n, e);
+	return e->s;
+}
+
+static void arena_reset(void)
+{
+	HASH_CLEAR(hh, interned);
+	while (arena) {
+		struct arena_chunk *n = arena->next;
+		lt_ia_free(arena);
+		arena = n;
+	}
+}
+
+/* ---- groups ------------------------------------------------------------ */
+
+lt_group_t *lt_report_group(lt_report_t *r, int kind, int cls, int origin, uint32_t stack)
+{
+	lt_group_key_t key;
+	memset(&key, 0, sizeof key);
+	key.kind = kind;
+	key.cls = cls;
+	key.origin = origin;
+	key.stack = stack;
+	lt_group_t *g;
+	HASH_FIND(hh, r->table, &key, sizeof key, g);
+	if (g)
+		return g;
+	g = lt_ia_alloc(sizeof *g);
+	if (!g)
+		return NULL;
+	g->key = key;
+	g->oldest_ms = UINT32_MAX;
+	HASH_ADD(hh, r->table, key, sizeof key, g);
+	if (g->hh.tbl == NULL) {       /* uthash out of memory (non-fatal) */
+		lt_ia_free(g);
+		return NULL;
+	}
+	r->ngroups++;
+	return g;
+}
+
+void lt_group_add(lt_group_t *g, uint64_t bytes, uint32_t ms)
+{
+	g->bytes += bytes;
+	g->count++;
+	if (ms < g->oldest_ms)
+		g->oldest_ms = ms;
+	if (ms > g->newest_ms)
+		g->newest_ms = ms;
+}
+
+int lt_group_add_handle(lt_group_t *g, const lt_handle_detail_t *d)
+{
+	if (g->nhandles == g->handles_cap) {
+		size_t ncap = g->handles_cap ? g->handles_cap * 2 : 4;
+		lt_handle_detail_t *n = lt_ia_realloc(g->handles, g->handles_cap * sizeof *n,
+						      ncap * sizeof *n);
+		if (!n)
+			return -ENOMEM;
+		g->handles = n;
+		g->handles_cap = ncap;
+	}
+	g->handles[g->nhandles++] = *d;
+	return 0;
+}
+
+/* ---- gate policy --------------------------------------------------------- */
+
+static int class_counts(int cls)
+{
+	unsigned m = (unsigned)lt_opt.fail_classes;
+	switch (cls) {
+	case LT_CLASS_DEFINITE: return !!(m & LT_CLS_DEFINITE);
+	case LT_CLASS_INDIRECT: return !!(m & LT_CLS_INDIRECT);
+	case LT_CLASS_POSSIBLE: return !!(m & LT_CLS_POSSIBLE);
+	case LT_CLASS_REACHABLE: return !!(m & LT_CLS_REACHABLE);
+	case LT_CLASS_UNCLASSIFIED: return 1;   /* nothing told us otherwise */
+	default: return 0;
+	}
+}
+
+int lt_report_kind_counts(int kind)
+{
+	unsigned m = (unsigned)lt_opt.fail_on;
+	if (kind == LT_KIND_MEMORY)
+		return !!(m & LT_FAIL_MEMORY);
+	return !!(m & LT_FAIL_HANDLES) || !!(m & (1u << (kind + 1)));
+}
+
+static int group_leaked(const lt_group_t *g)
+{
+	if (g->suppressed_by)
+		return 0;
+	if (g->key.kind == LT_KIND_MEMORY)
+		return class_counts(g->key.cls);
+	return g->key.origin == 0;
+}
+
+/* ---- sort ------------------------------------------------------------------ */
+
+static int cmp_groups(const void *a, const void *b)
+{
+	const lt_group_t *x = *(const lt_group_t *const *)a;
+	const lt_group_t *y = *(const lt_group_t *const *)b;
+	if (x->leaked != y->leaked)
+		return x->leaked ? -1 : 1;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if (x->key.kind != y->key.kind)
+		return x->key.kind - y->key.kind;
+	if (x->key.cls != y->key.cls)
+		return x->key.cls - y->key.cls;
+	return x->key.stack < y->key.stack ? -1 : x->key.stack > y->key.stack;
+}
+
+/* ---- pipeline ------------------------------------------------------------- */
+
+static unsigned sequence;
+
+static const char *self_exe(void)
+{
+	static char buf[4096];
+	if (lt_sys_readlink("/proc/self/exe", buf, sizeof buf) <= 0)
+		return "";
+	return buf;
+}
+
+static int is_allocator_frame(const char *fn)
+{
+	static const char *const names[] = {
+		"malloc", "calloc", "realloc", "reallocarray", "free", "memalign",
+		"aligned_alloc", "posix_memalign", "valloc", "pvalloc",
+		"__libc_malloc", "__libc_calloc", "__libc_realloc", "__rtld_malloc",
+		"__rtld_calloc", "__rtld_realloc",
+	};
+	if (!fn)
+		return 0;
+	if (!strncmp(fn, "operator new", 12) || !strncmp(fn, "_Znw", 4) || !strncmp(fn, "_Zna", 4))
+		return 1;
+	for (size_t i = 0; i < LT_ARRAY_LEN(names); i++)
+		if (!strcmp(fn, names[i]))
+			return 1;
+	return 0;
+}
+
+static void symbolize_groups(lt_report_t *r)
+{
+	lt_sym_t *sym = lt_sym_open();
+	if (!sym)
+		return;
+	for (size_t i = 0; i < r->ngroups; i++) {
+		lt_group_t *g = r->sorted[i];
+		const lt_stack_t *st = lt_stack_get(g->key.stack);
+		if (!st)
+			continue;
+		lt_frame_t tmp[LT_STACK_MAX_DEPTH * 4];
+		int n = 0;
+		for (uint32_t k = 0; k < st->depth && n < (int)LT_ARRAY_LEN(tmp); k++)
+			n += lt_sym_lookup(sym, st->pc[k], tmp + n, (int)LT_ARRAY_LEN(tmp) - n);
+		/* drop leading allocator frames the capture could not trim by
+		 * range: operator new in a static libstdc++, the dynamic
+		 * linker's inlined calloc wrapper (rtld-malloc.h) */
+		int skip = 0;
+		while (skip < n - 1 && is_allocator_frame(tmp[skip].function))
+			skip++;
+		g->frames = lt_ia_alloc((size_t)(n - skip) * sizeof(lt_frame_t));
+		if (!g->frames)
+			continue;
+		memcpy(g->frames, tmp + skip, (size_t)(n - skip) * sizeof(lt_frame_t));
+		g->nframes = n - skip;
+	}
+	lt_sym_close(sym);
+}
+
+static void collect_memory(lt_report_t *r)
+{
+	lt_block_t *blocks = NULL;
+	size_t n = 0, map_bytes = 0;
+	uint8_t *cls = NULL;
+	size_t cls_bytes = 0;
+	double pause = 0;
+
+	if (lt_opt.classify) {
+		if (lt_reach_classify_live(&blocks, &n, &map_bytes, &cls, &cls_bytes,
+					   &pause, &r->classify_note) == 0)
+			r->classified = 1;
+	}
+	if (!r->classified) {
+		lt_heap_lock_all();
+		int rc = lt_heap_snapshot(&blocks, &n, &map_bytes);
+		lt_heap_unlock_all();
+		if (rc) {
+			lt_log_warn("out of memory taking the heap snapshot; report is empty");
+			return;
+		}
+	}
+	r->pause_ms = pause;
+	for (size_t i = 0; i < n; i++) {
+		int c = r->classified ? cls[i] : LT_CLASS_UNCLASSIFIED;
+		lt_group_t *g = lt_report_group(r, LT_KIND_MEMORY, c, 0, blocks[i].stack);
+		if (g)
+			lt_group_add(g, blocks[i].size, blocks[i].ms);
+	}
+	lt_ia_unmap(blocks, map_bytes);
+	if (cls)
+		lt_ia_unmap(cls, cls_bytes);
+}
+
+static void totals(lt_report_t *r)
+{
+	lt_group_t *g, *tmp;
+	HASH_ITER(hh, r->table, g, tmp) {
+		g->leaked = group_leaked(g);
+		if (g->key.kind == LT_KIND_MEMORY) {
+			if (g->suppressed_by) {
+				r->supp_bytes += g->bytes;
+				r->supp_blocks += g->count;
+				continue;
+			}
+			r->by_class[g->key.cls].bytes += g->bytes;
+			r->by_class[g->key.cls].blocks += g->count;
+			r->live_bytes += g->bytes;
+			r->live_blocks += g->count;
+			if (g->leaked) {
+				r->leaked_bytes += g->bytes;
+				r->leaked_blocks += g->count;
+			}
+		} else {
+			if (g->key.origin) {
+				r->unknown_handles += g->count;
+				continue;
+			}
+			if (g->suppressed_by) {
+				r->supp_handles += g->count;
+				continue;
+			}
+			r->by_kind[g->key.kind] += g->count;
+			r->live_handles += g->count;
+			if (g->leaked)
+				r->leaked_handles += g->count;
+		}
+	}
+}
+
+static void gate(lt_report_t *r)
+{
+	uint64_t gated_handles = 0;
+	for (size_t i = 0; i < r->ngroups; i++) {
+		lt_group_t *g = r->sorted[i];
+		if (g->leaked && g->key.kind != LT_KIND_MEMORY && lt_report_kind_counts(g->key.kind))
+			gated_handles += g->count;
+	}
+	int mem = lt_report_kind_counts(LT_KIND_MEMORY) &&
+		  r->leaked_bytes > lt_opt.leak_threshold;
+	int handles = gated_handles > (uint64_t)lt_opt.handle_threshold;
+	r->gate_failed = lt_opt.exitcode != 0 && (mem || handles);
+}
+
+static void free_report(lt_report_t *r)
+{
+	lt_group_t *g, *tmp;
+	HASH_ITER(hh, r->table, g, tmp) {
+		HASH_DEL(r->table, g);
+		lt_ia_free(g->frames);
+		lt_ia_free(g->handles);
+		lt_ia_free(g);
+	}
+	lt_ia_free(r->sorted);
+	arena_reset();
+}
+
+int lt_report_run(int reason, int signo, int *gate_failed)
+{
+	lt_report_t r;
+	memset(&r, 0, sizeof r);
+	r.reason = reason;
+	r.signo = signo;
+	r.sequence = sequence++;
+	r.pid = (int)getpid();
+	r.ppid = (int)getppid();
+	r.exe = lt_report_strdup(self_exe());
+	r.uptime_ms = lt_clock_ms();
+	r.unknown_frees = lt_heap_unknown_frees();
+
+	collect_memory(&r);
+	if (lt_opt.track_fds)
+		lt_handle_collect(&r);
+	lt_supp_apply(&r);
+	totals(&r);
+
+	r.sorted = lt_ia_alloc((r.ngroups ? r.ngroups : 1) * sizeof *r.sorted);
+	if (!r.sorted) {
+		lt_log_warn("out of memory sorting the report");
+		free_report(&r);
+		return -ENOMEM;
+	}
+	size_t k = 0;
+	lt_group_t *g, *tmp;
+	HASH_ITER(hh, r.table, g, tmp) r.sorted[k++] = g;
+	qsort(r.sorted, r.ngroups, sizeof *r.sorted, cmp_groups);
+	gate(&r);
+	symbolize_groups(&r);
+	lt_emit_report(&r);
+	if (gate_failed)
+		*gate_failed = r.gate_failed;
+	free_report(&r);
+	return 0;
+}
+
+unsigned lt_report_next_sequence(void)
+{
+	return sequence;
+}
+
+void lt_report_reset_sequence(void)
+{
+	sequence = 0;
+}

@@ -1,0 +1,134 @@
+/* The report: a snapshot of everything live, classified, grouped by stack,
+ * suppressed, totalled, sorted, symbolized, then written as text and JSON.
+ * report.c runs the pipeline; the stages live in their own files. */
+#ifndef LT_REPORT_H
+#define LT_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../uthash_alloc.h"
+#include <uthash.h>
+
+enum lt_kind {
+	LT_KIND_MEMORY = 0,
+	LT_KIND_FD,
+	LT_KIND_SOCKET,
+	LT_KIND_FILE,
+	LT_KIND_DIR,
+	LT_KIND_IO_URING_RING,
+	LT_KIND_IO_URING_BUFFER,
+	LT_KIND_IO_URING_FILE,
+	LT_KIND_KQUEUE,
+	LT_KIND_KEVENT_FILTER,
+	LT_KIND_COUNT
+};
+
+enum lt_class {
+	LT_CLASS_DEFINITE = 0,
+	LT_CLASS_INDIRECT,
+	LT_CLASS_POSSIBLE,
+	LT_CLASS_REACHABLE,
+	LT_CLASS_UNCLASSIFIED,
+	LT_CLASS_OPEN,          /* handles */
+	LT_CLASS_COUNT
+};
+
+enum lt_reason { LT_REASON_EXIT, LT_REASON_SNAPSHOT, LT_REASON_SIGNAL };
+
+const char *lt_kind_name(int kind);
+const char *lt_class_name(int cls);
+
+/* One symbolized frame. Strings are interned for the report's lifetime. */
+typedef struct lt_frame {
+	uintptr_t addr;
+	const char *function;  /* NULL when unknown */
+	const char *file;      /* NULL when unknown */
+	int line;
+	const char *module;
+	int inlined;           /* an inlined call inside the next frame */
+} lt_frame_t;
+
+/* Details of one open handle; a field is written when set. */
+typedef struct lt_handle_detail {
+	int fd;                    /* -1: none */
+	const char *family, *type, *local, *peer, *tcp_state, *note, *path, *filter, *what;
+	int ring_fd;               /* -1: none */
+	long long index;           /* -1: none */
+	long long ident;           /* -1: none */
+	uint64_t length;           /* 0: none */
+	uintptr_t addr;            /* 0: none */
+	int close_wait;
+} lt_handle_detail_t;
+
+void lt_handle_detail_init(lt_handle_detail_t *d);
+
+typedef struct lt_group_key {
+	int kind;
+	int cls;
+	int origin;                /* 0 traced, 1 unknown */
+	uint32_t stack;
+} lt_group_key_t;
+
+typedef struct lt_group {
+	lt_group_key_t key;
+	uint64_t bytes;
+	uint64_t count;
+	uint32_t oldest_ms, newest_ms;
+	int leaked;                /* counted by the gate */
+	const char *suppressed_by; /* rule text, or NULL */
+	lt_frame_t *frames;
+	int nframes;
+	lt_handle_detail_t *handles;
+	size_t nhandles, handles_cap;
+	UT_hash_handle hh;
+} lt_group_t;
+
+typedef struct lt_class_total {
+	uint64_t bytes, blocks;
+} lt_class_total_t;
+
+typedef struct lt_report {
+	int reason;
+	int signo;
+	unsigned sequence;
+	int pid, ppid;
+	const char *exe;
+	uint64_t uptime_ms;
+	int classified;
+	const char *classify_note;     /* e.g. "2 threads could not be stopped" */
+
+	lt_group_t *table;             /* uthash by key */
+	lt_group_t **sorted;           /* after sorting */
+	size_t ngroups;
+
+	lt_class_total_t by_class[LT_CLASS_COUNT];
+	uint64_t by_kind[LT_KIND_COUNT];
+	uint64_t leaked_bytes, leaked_blocks, leaked_handles;
+	uint64_t live_bytes, live_blocks, live_handles;
+	uint64_t unknown_handles;
+	uint64_t supp_bytes, supp_blocks, supp_handles;
+	uint64_t unknown_frees;
+	int gate_failed;
+	double pause_ms;               /* world stopped, for snapshots */
+} lt_report_t;
+
+/* Find or create the group for a key. NULL on out-of-memory. */
+lt_group_t *lt_report_group(lt_report_t *r, int kind, int cls, int origin, uint32_t stack);
+/* Add one block/handle to a group. */
+void lt_group_add(lt_group_t *g, uint64_t bytes, uint32_t ms);
+/* Append handle details (copied; strings must outlive the report). */
+int lt_group_add_handle(lt_group_t *g, const lt_handle_detail_t *d);
+/* Intern a string in the report's arena. */
+const char *lt_report_strdup(const char *s);
+
+/* Build and write a report. Returns 0; *gate_failed is set. */
+int lt_report_run(int reason, int signo, int *gate_failed);
+
+unsigned lt_report_next_sequence(void);
+void lt_report_reset_sequence(void);
+
+/* Handle groups: filled by the handle tracker (handle.c) at report time. */
+void lt_handle_collect(lt_report_t *r);
+
+#endif

@@ -1,0 +1,280 @@
+/* Symbolization with elfutils libdw (see symbolize.h).
+ *
+ * One Dwfl session per report covers every module mapped in the process
+ * (dwfl_linux_proc_report reads /proc/self/maps; dlopen'ed libraries are
+ * included). Each distinct pc is resolved once (uthash cache). Inline
+ * frames come from the DWARF scopes at the pc: every DW_TAG_inlined_
+ * subroutine contributes a frame whose line is the source line inside it,
+ * and the next frame's line is that inline's DW_AT_call_line. Names come
+ * from the ELF symbol table (mangled) or DW_AT_linkage_name, demangled with
+ * libstdc++'s __cxa_demangle when the target loaded it (a C program has no
+ * mangled names to demangle). Everything runs under the guard, so libdw's
+ * own allocations go to the private allocator. */
+#include "symbolize.h"
+
+#include <dlfcn.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <dwarf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../intalloc.h"
+#include "../uthash_alloc.h"
+#include <uthash.h>
+
+#define MAX_INLINE 8
+
+struct cache_entry {
+	uintptr_t pc;
+	int n;
+	lt_frame_t frames[MAX_INLINE];
+	UT_hash_handle hh;
+};
+
+struct lt_sym {
+	Dwfl *dwfl;
+	struct cache_entry *cache;
+};
+
+static char *debuginfo_path;
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+lt_sym_t *lt_sym_open(void)
+{
+	lt_sym_t *s = lt_ia_alloc(sizeof *s);
+	if (!s)
+		return NULL;
+	s->dwfl = dwfl_begin(&callbacks);
+	if (s->dwfl) {
+		dwfl_report_begin(s->dwfl);
+		if (dwfl_linux_proc_report(s->dwfl, getpid()) != 0) {
+			dwfl_end(s->dwfl);
+			s->dwfl = NULL;
+		} else {
+			dwfl_report_end(s->dwfl, NULL, NULL);
+		}
+	}
+	return s;
+}
+
+void lt_sym_close(lt_sym_t *s)
+{
+	if (!s)
+		return;
+	struct cache_entry *e, *tmp;
+	HASH_ITER(hh, s->cache, e, tmp) {
+		HASH_DEL(s->cache, e);
+		lt_ia_free(e);
+	}
+	if (s->dwfl)
+		dwfl_end(s->dwfl);
+	lt_ia_free(s);
+}
+
+/* "_IO_file_overflow@@GLIBC_2.2.5" -> "_IO_file_overflow": the version
+ * belongs to the symbol table, not to the function's name */
+static const char *strip_version(const char *name, char *buf, size_t cap)
+{
+	const char *at = name ? strchr(name, '@') : NULL;
+	if (!at || (size_t)(at - name) >= cap)
+		return name;
+	memcpy(buf, name, (size_t)(at - name));
+	buf[at - name] = 0;
+	return buf;
+}
+
+typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
+
+const char *lt_sym_demangle(const char *name)
+{
+	static demangle_fn fn;
+	static int looked;
+	if (!name || name[0] != '_' || name[1] != 'Z')
+		return lt_report_strdup(name);
+	if (!looked) {
+		fn = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+		looked = 1;
+	}
+	if (!fn)
+		return lt_report_strdup(name);
+	int status = -1;
+	char *d = fn(name, NULL, NULL, &status);
+	if (status != 0 || !d)
+		return lt_report_strdup(name);
+	const char *r = lt_report_strdup(d);
+	free(d);       /* made by malloc under the guard: private allocator */
+	return r;
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *n = NULL;
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
+	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
+		n = dwarf_formstring(&attr);
+	if (!n)
+		n = dwarf_diename(die);
+	if (!n && dwarf_attr_integrate(die, DW_AT_name, &attr))
+		n = dwarf_formstring(&attr);
+	return n;
+}
+
+static const char *call_file(Dwarf_Die *cudie, Dwarf_Die *inl, int *line)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word fileidx = 0, l = 0;
+	*line = 0;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_line, &attr), &l) == 0)
+		*line = (int)l;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_file, &attr), &fileidx) != 0)
+		return NULL;
+	Dwarf_Files *files;
+	size_t nfiles;
+	if (dwarf_getsrcfiles(cudie, &files, &nfiles) != 0 || fileidx >= nfiles)
+		return NULL;
+	return dwarf_filesrc(files, fileidx, NULL, NULL);
+}
+
+/* Relative source paths (as a build records them, "../src/x.c") are made
+ * absolute with the compilation directory and "." / ".." folded, so a
+ * report names a file a person or the HTML page can open. */
+static const char *absolute(const char *file, const char *comp_dir, char *buf, size_t cap)
+{
+	if (!file || file[0] == '/' || !comp_dir || comp_dir[0] != '/')
+		return file;
+	char tmp[4096];
+	int n = snprintf(tmp, sizeof tmp, "%s/%s", comp_dir, file);
+	if (n < 0 || (size_t)n >= sizeof tmp || cap < 2)
+		return file;
+	/* fold components into buf */
+	size_t len = 0;
+	const char *p = tmp;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		const char *e = strchr(p, '/');
+		size_t cl = e ? (size_t)(e - p) : strlen(p);
+		if (cl == 0)
+			break;
+		if (cl == 1 && p[0] == '.') {
+			/* skip */
+		} else if (cl == 2 && p[0] == '.' && p[1] == '.') {
+			while (len > 0 && buf[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+		} else {
+			if (len + 1 + cl + 1 > cap)
+				return file;
+			buf[len++] = '/';
+			memcpy(buf + len, p, cl);
+			len += cl;
+		}
+		p += cl;
+	}
+	if (len == 0)
+		buf[len++] = '/';
+	buf[len] = 0;
+	return buf;
+}
+
+static const char *comp_dir_of(Dwarf_Die *cudie)
+{
+	Dwarf_Attribute attr;
+	return cudie ? dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr)) : NULL;
+}
+
+static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out)
+{
+	uintptr_t look = pc - 1;         /* a return address: the call is before it */
+	out[0].addr = pc;
+	out[0].function = out[0].file = out[0].module = NULL;
+	out[0].line = 0;
+	out[0].inlined = 0;
+	if (!s->dwfl)
+		return 1;
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, look);
+	if (!mod)
+		return 1;
+	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	out[0].module = lt_report_strdup(modname);
+
+	const char *sym = dwfl_module_addrname(mod, look);
+	int line = 0;
+	const char *file = NULL;
+	Dwfl_Line *dl = dwfl_module_getsrc(mod, look);
+	if (dl)
+		file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
+
+	/* inline expansion */
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cudie = dwfl_module_addrdie(mod, look, &bias);
+	Dwarf_Die *scopes = NULL;
+	int nscopes = cudie ? dwarf_getscopes(cudie, look - bias, &scopes) : 0;
+	const char *cdir = comp_dir_of(cudie);
+	char pathbuf[4096];
+	int n = 0;
+	const char *cur_file = file;
+	int cur_line = line;
+	for (int i = 0; i < nscopes && n < MAX_INLINE - 1; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_inlined_subroutine) {
+			out[n].addr = pc;
+			out[n].function = lt_sym_demangle(die_name(&scopes[i]));
+			out[n].file = lt_report_strdup(absolute(cur_file, cdir, pathbuf, sizeof pathbuf));
+			out[n].line = cur_line;
+			out[n].module = out[0].module;
+			out[n].inlined = 1;
+			n++;
+			cur_file = call_file(cudie, &scopes[i], &cur_line);
+		} else if (tag == DW_TAG_subprogram) {
+			break;
+		}
+	}
+	out[n].addr = pc;
+	char plain[512];
+	out[n].function = lt_sym_demangle(strip_version(sym, plain, sizeof plain));
+	if (!out[n].function && nscopes > 0) {
+		for (int i = 0; i < nscopes; i++)
+			if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
+				out[n].function = lt_sym_demangle(die_name(&scopes[i]));
+				break;
+			}
+	}
+	out[n].file = lt_report_strdup(absolute(cur_file, cdir, pathbuf, sizeof pathbuf));
+	out[n].line = cur_line;
+	out[n].module = out[0].module;
+	out[n].inlined = 0;
+	free(scopes);
+	return n + 1;
+}
+
+int lt_sym_lookup(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int max)
+{
+	struct cache_entry *e;
+	HASH_FIND(hh, s->cache, &pc, sizeof pc, e);
+	if (!e) {
+		e = lt_ia_alloc(sizeof *e);
+		if (!e) {
+			lt_frame_t tmp[MAX_INLINE];
+			int n = resolve(s, pc, tmp);
+			if (n > max)
+				n = max;
+			memcpy(out, tmp, (size_t)n * sizeof *out);
+			return n;
+		}
+		e->pc = pc;
+		e->n = resolve(s, pc, e->frames);
+		HASH_ADD(hh, s->cache, pc, sizeof e->pc, e);
+	}
+	int n = e->n < max ? e->n : max;
+	memcpy(out, e->frames, (size_t)n * sizeof *out);
+	return n;
+}

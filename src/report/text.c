@@ -1,0 +1,184 @@
+/* The text report, in the shape valgrind and LeakSanitizer users read:
+ * one paragraph per group ("Direct leak of 320 byte(s) in 2 object(s)
+ * allocated from:" and the frames), a LEAK SUMMARY by class, and a last
+ * one-line SUMMARY. Still reachable groups appear only when show_classes
+ * asks; min_bytes and max_leaks trim what is shown, never the totals. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../options.h"
+#include "emit.h"
+
+static const char *class_title(const lt_group_t *g)
+{
+	switch (g->key.cls) {
+	case LT_CLASS_DEFINITE: return "Direct leak";
+	case LT_CLASS_INDIRECT: return "Indirect leak";
+	case LT_CLASS_POSSIBLE: return "Possible leak";
+	case LT_CLASS_REACHABLE: return "Still reachable";
+	default: return "Leak";
+	}
+}
+
+static int shown(const lt_group_t *g)
+{
+	if (g->suppressed_by)
+		return lt_opt.show_suppressed;
+	if (g->key.kind != LT_KIND_MEMORY)
+		return g->key.origin == 0 || lt_opt.report_inherited;
+	if (g->bytes < lt_opt.min_bytes)
+		return 0;
+	unsigned m = (unsigned)lt_opt.show_classes;
+	switch (g->key.cls) {
+	case LT_CLASS_DEFINITE: return !!(m & LT_CLS_DEFINITE);
+	case LT_CLASS_INDIRECT: return !!(m & LT_CLS_INDIRECT);
+	case LT_CLASS_POSSIBLE: return !!(m & LT_CLS_POSSIBLE);
+	case LT_CLASS_REACHABLE: return !!(m & LT_CLS_REACHABLE);
+	default: return 1;
+	}
+}
+
+static void frames(lt_buf_t *b, const lt_group_t *g)
+{
+	if (!g->nframes) {
+		lt_buf_puts(b, "    <no stack: depth=0 or captured before tracing started>\n");
+		return;
+	}
+	for (int i = 0; i < g->nframes; i++) {
+		const lt_frame_t *f = &g->frames[i];
+		lt_buf_printf(b, "    #%d 0x%llx in %s", i, (unsigned long long)f->addr,
+			      f->function ? f->function : "??");
+		if (f->file)
+			lt_buf_printf(b, " %s:%d", f->file, f->line);
+		if (f->inlined)
+			lt_buf_puts(b, " (inlined)");
+		if (f->module)
+			lt_buf_printf(b, " (%s)", f->module);
+		lt_buf_puts(b, "\n");
+	}
+}
+
+static void handle_line(lt_buf_t *b, const lt_handle_detail_t *h)
+{
+	lt_buf_puts(b, "    ");
+	if (h->fd >= 0)
+		lt_buf_printf(b, "fd %d", h->fd);
+	if (h->ring_fd >= 0)
+		lt_buf_printf(b, " ring fd %d", h->ring_fd);
+	if (h->index >= 0)
+		lt_buf_printf(b, " index %lld", h->index);
+	if (h->addr)
+		lt_buf_printf(b, " 0x%llx", (unsigned long long)h->addr);
+	if (h->length)
+		lt_buf_printf(b, " %llu bytes", (unsigned long long)h->length);
+	if (h->ident >= 0)
+		lt_buf_printf(b, " ident %lld", h->ident);
+	if (h->filter)
+		lt_buf_printf(b, " %s", h->filter);
+	if (h->family)
+		lt_buf_printf(b, " %s", h->family);
+	if (h->type)
+		lt_buf_printf(b, " %s", h->type);
+	if (h->local)
+		lt_buf_printf(b, " %s", h->local);
+	if (h->peer)
+		lt_buf_printf(b, " -> %s", h->peer);
+	if (h->tcp_state)
+		lt_buf_printf(b, " %s", h->tcp_state);
+	if (h->what)
+		lt_buf_printf(b, " %s", h->what);
+	if (h->path)
+		lt_buf_printf(b, " %s", h->path);
+	if (h->note)
+		lt_buf_printf(b, " (%s)", h->note);
+	lt_buf_puts(b, "\n");
+}
+
+static void group(lt_buf_t *b, const lt_group_t *g)
+{
+	if (g->key.kind == LT_KIND_MEMORY) {
+		lt_buf_printf(b, "%s of %llu byte(s) in %llu object(s) allocated from:\n",
+			      class_title(g), (unsigned long long)g->bytes,
+			      (unsigned long long)g->count);
+	} else {
+		lt_buf_printf(b, "%s %s: %llu handle(s)", g->key.origin ? "Open (not created here)" : "Leaked",
+			      lt_kind_name(g->key.kind), (unsigned long long)g->count);
+		if (g->bytes)
+			lt_buf_printf(b, ", %llu byte(s)", (unsigned long long)g->bytes);
+		lt_buf_puts(b, g->key.origin ? ":\n" : " opened from:\n");
+		for (size_t i = 0; i < g->nhandles && i < 16; i++)
+			handle_line(b, &g->handles[i]);
+		if (g->nhandles > 16)
+			lt_buf_printf(b, "    ... and %zu more\n", g->nhandles - 16);
+	}
+	if (g->suppressed_by)
+		lt_buf_printf(b, "  (suppressed by %s)\n", g->suppressed_by);
+	if (!(g->key.kind != LT_KIND_MEMORY && g->key.origin))
+		frames(b, g);
+	lt_buf_puts(b, "\n");
+}
+
+void lt_text_write(const lt_report_t *r, lt_buf_t *b)
+{
+	const char *why = r->reason == LT_REASON_SNAPSHOT ? "snapshot"
+			: r->reason == LT_REASON_SIGNAL ? "termination by signal" : "exit";
+	lt_buf_puts(b, "=================================================================\n");
+	lt_buf_printf(b, "==%d== leaktrace: report at %s of %s (pid %d)", r->pid, why,
+		      r->exe ? r->exe : "?", r->pid);
+	if (r->reason == LT_REASON_SNAPSHOT)
+		lt_buf_printf(b, ", snapshot %u", r->sequence);
+	lt_buf_puts(b, "\n");
+	if (!r->classified)
+		lt_buf_puts(b, "==leaktrace== blocks are not classified by reachability: every live block counts\n");
+	else if (r->classify_note)
+		lt_buf_printf(b, "==leaktrace== note: %s\n", r->classify_note);
+	lt_buf_puts(b, "\n");
+
+	size_t n = 0, hidden = 0;
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const lt_group_t *g = r->sorted[i];
+		if (!shown(g))
+			continue;
+		if (lt_opt.max_leaks && n >= (size_t)lt_opt.max_leaks) {
+			hidden++;
+			continue;
+		}
+		group(b, g);
+		n++;
+	}
+	if (hidden)
+		lt_buf_printf(b, "(%zu more group(s) not shown: max_leaks=%ld)\n\n", hidden, lt_opt.max_leaks);
+
+	lt_buf_puts(b, "LEAK SUMMARY:\n");
+	static const char *const labels[] = { "definitely lost", "indirectly lost",
+					      "possibly lost", "still reachable", "unclassified" };
+	for (int c = 0; c <= LT_CLASS_UNCLASSIFIED; c++) {
+		if (c == LT_CLASS_UNCLASSIFIED && r->classified)
+			continue;
+		if (c != LT_CLASS_UNCLASSIFIED && !r->classified)
+			continue;
+		lt_buf_printf(b, "   %16s: %llu byte(s) in %llu block(s)\n", labels[c],
+			      (unsigned long long)r->by_class[c].bytes,
+			      (unsigned long long)r->by_class[c].blocks);
+	}
+	lt_buf_printf(b, "   %16s: %llu byte(s) in %llu block(s), %llu handle(s)\n", "suppressed",
+		      (unsigned long long)r->supp_bytes, (unsigned long long)r->supp_blocks,
+		      (unsigned long long)r->supp_handles);
+	lt_buf_printf(b, "   %16s: %llu", "open handles", (unsigned long long)r->live_handles);
+	int first = 1;
+	for (int k = 1; k < LT_KIND_COUNT; k++)
+		if (r->by_kind[k]) {
+			lt_buf_printf(b, "%s%s %llu", first ? " (" : ", ", lt_kind_name(k),
+				      (unsigned long long)r->by_kind[k]);
+			first = 0;
+		}
+	lt_buf_puts(b, first ? "\n" : ")\n");
+	if (r->unknown_handles)
+		lt_buf_printf(b, "   %16s: %llu (open but not created under leaktrace; not counted)\n",
+			      "other descriptors", (unsigned long long)r->unknown_handles);
+	lt_buf_printf(b, "\nSUMMARY: leaktrace: %llu byte(s) leaked in %llu allocation(s); "
+			 "%llu handle(s) leaked.%s\n",
+		      (unsigned long long)r->leaked_bytes, (unsigned long long)r->leaked_blocks,
+		      (unsigned long long)r->leaked_handles,
+		      r->gate_failed ? "" : "");
+}

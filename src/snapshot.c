@@ -1,0 +1,322 @@
+/* Snapshot and termination signals (see signal.h).
+ *
+ * Signal handlers do only async-signal-safe work: they bump a futex word
+ * and wake the shim's helper thread, which builds the report. No descriptor
+ * is involved (a daemon that closes every fd cannot break it, nor receive a
+ * stray byte in a reused descriptor). A burst of snapshot signals coalesces
+ * into whole reports, one at a time, never torn ones.
+ *
+ * Termination (SIGTERM, SIGINT, SIGHUP, SIGQUIT) and crash signals (SIGSEGV,
+ * SIGBUS, SIGILL, SIGFPE, SIGABRT) get a handler only where the disposition
+ * is the default one, and only until the program installs its own: the
+ * handler has the helper write a report with reason "signal", waits for it
+ * (bounded), then restores the default action and lets the signal kill the
+ * process, so the parent sees the same status as without the shim. */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "guard.h"
+#include "lock.h"
+#include "log.h"
+#include "options.h"
+#include "real.h"
+#include "report/emit.h"
+#include "report/report.h"
+#include "sys.h"
+
+static int snap_signo;
+static _Atomic unsigned requests;      /* futex word: bumped by every request */
+static _Atomic int fatal_signo;        /* a termination signal to report */
+static _Atomic unsigned fatal_done;    /* futex word the dying thread waits on */
+static _Atomic int helper_tid;
+static int helper_started;
+static lt_lock_t report_lock = LT_LOCK_INIT;
+
+/* signals whose default action we replace while the program has not */
+static const int term_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+				    SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+static unsigned char ours[NSIG];       /* 1: our handler is installed */
+static struct sigaction app_action[NSIG]; /* what the program believes is set */
+
+void lt_signal_report_lock(void)
+{
+	lt_lock(&report_lock);
+}
+
+void lt_signal_report_unlock(void)
+{
+	lt_unlock(&report_lock);
+}
+
+static long futex(_Atomic unsigned *addr, int op, unsigned val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, (unsigned *)addr, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
+}
+
+int lt_signal_parse(const char *s)
+{
+	if (!s || !*s || !strcmp(s, "off") || !strcmp(s, "0") || !strcmp(s, "none"))
+		return 0;
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	static const struct { const char *n; int v; } names[] = {
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "HUP", SIGHUP }, { "WINCH", SIGWINCH },
+		{ "URG", SIGURG }, { "PWR", SIGPWR }, { "PROF", SIGPROF }, { "VTALRM", SIGVTALRM },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(s, names[i].n))
+			return names[i].v;
+	char *end;
+	if (!strncmp(s, "RTMIN", 5)) {
+		long off = 0;
+		if (s[5] == '+') {
+			off = strtol(s + 6, &end, 10);
+			if (*end || off < 0)
+				return -1;
+		} else if (s[5]) {
+			return -1;
+		}
+		return SIGRTMIN + off <= SIGRTMAX ? (int)(SIGRTMIN + off) : -1;
+	}
+	long v = strtol(s, &end, 10);
+	if (*end || v <= 0 || v >= NSIG || v == SIGKILL || v == SIGSTOP)
+		return -1;
+	return (int)v;
+}
+
+int lt_signal_snapshot_signo(void)
+{
+	return snap_signo;
+}
+
+static void snapshot_handler(int sig)
+{
+	(void)sig;
+	int e = errno;
+	atomic_fetch_add_explicit(&requests, 1, memory_order_release);
+	futex(&requests, FUTEX_WAKE, 1, NULL);
+	errno = e;
+}
+
+static void die_of(int sig)
+{
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	lt_real.sigaction ? lt_real.sigaction(sig, &dfl, NULL) : sigaction(sig, &dfl, NULL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	syscall(SYS_tgkill, lt_sys_getpid(), lt_sys_gettid(), sig);
+	syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof(long));
+	/* a synchronous fault re-executes the faulting instruction on return */
+}
+
+static void fatal_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	int self = lt_sys_gettid();
+	int expect = 0;
+	/* Report only when the helper can do it: not from the helper itself,
+	 * not for a fault inside the tracer (its state may be what broke), and
+	 * once per process. */
+	if (helper_started && self != atomic_load(&helper_tid) && !lt_guard_depth &&
+	    atomic_compare_exchange_strong(&fatal_signo, &expect, sig)) {
+		atomic_fetch_add_explicit(&requests, 1, memory_order_release);
+		futex(&requests, FUTEX_WAKE, 1, NULL);
+		struct timespec ts = { 1, 0 };
+		for (int waited = 0; waited < 30 && !atomic_load(&fatal_done); waited++)
+			futex(&fatal_done, FUTEX_WAIT, 0, &ts);
+	}
+	die_of(sig);
+}
+
+static void snapshot_now(void)
+{
+	lt_signal_report_lock();
+	uint64_t t0 = lt_clock_abs_ms();
+	lt_report_run(LT_REASON_SNAPSHOT, 0, NULL);
+	lt_signal_report_unlock();
+	if (lt_opt.verbosity >= 1)
+		lt_log_info("snapshot %u written to %s (%llu ms)", lt_report_next_sequence() - 1,
+			    lt_out_last_path()[0] ? lt_out_last_path() : "stderr",
+			    (unsigned long long)(lt_clock_abs_ms() - t0));
+}
+
+static void *helper_main(void *arg)
+{
+	(void)arg;
+	lt_guard_hold();        /* the helper's whole life is tracer work */
+	atomic_store(&helper_tid, lt_sys_gettid());
+	prctl(PR_SET_NAME, "leaktrace", 0, 0, 0);
+	unsigned handled = 0;   /* requests made before this thread ran count too */
+	uint64_t next_tick = lt_opt.snapshot_interval
+				     ? lt_clock_abs_ms() + (uint64_t)lt_opt.snapshot_interval * 1000
+				     : 0;
+	for (;;) {
+		int sig = atomic_load(&fatal_signo);
+		if (sig) {
+			/* keep the lock: the process is about to die of sig and
+			 * no other report may start */
+			lt_signal_report_lock();
+			lt_report_run(LT_REASON_SIGNAL, sig, NULL);
+			atomic_store(&fatal_done, 1);
+			futex(&fatal_done, FUTEX_WAKE, INT_MAX, NULL);
+			for (;;)
+				pause();
+		}
+		unsigned seen = atomic_load_explicit(&requests, memory_order_acquire);
+		if (seen != handled) {
+			handled = seen;
+			snapshot_now();
+			continue;
+		}
+		if (next_tick && lt_clock_abs_ms() >= next_tick) {
+			next_tick += (uint64_t)lt_opt.snapshot_interval * 1000;
+			snapshot_now();
+			continue;
+		}
+		struct timespec ts, *tp = NULL;
+		if (next_tick) {
+			uint64_t now = lt_clock_abs_ms();
+			uint64_t left = next_tick > now ? next_tick - now : 0;
+			ts.tv_sec = (time_t)(left / 1000);
+			ts.tv_nsec = (long)(left % 1000) * 1000000;
+			tp = &ts;
+		}
+		futex(&requests, FUTEX_WAIT, seen, tp);
+	}
+	return NULL;
+}
+
+static int start_helper(void)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+	/* the helper takes only the snapshot signal (and the scan's stop
+	 * signal, which world.c needs in every thread): termination signals
+	 * go to the program's threads, which wait for the helper */
+	sigfillset(&all);
+	if (snap_signo)
+		sigdelset(&all, snap_signo);
+	sigdelset(&all, SIGRTMIN + 3);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 1 << 20);
+	int rc = pthread_create(&t, &attr, helper_main, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		lt_log_warn("cannot start the helper thread (%s): no snapshots or signal reports",
+			    strerror(rc));
+		return -rc;
+	}
+	helper_started = 1;
+	return 0;
+}
+
+static void install(int sig, void (*h)(int), void (*sa)(int, siginfo_t *, void *))
+{
+	struct sigaction act, old;
+	memset(&act, 0, sizeof act);
+	sigemptyset(&act.sa_mask);
+	if (sa) {
+		act.sa_sigaction = sa;
+		act.sa_flags = SA_SIGINFO | SA_RESTART;
+	} else {
+		act.sa_handler = h;
+		act.sa_flags = SA_RESTART;
+	}
+	if (lt_real.sigaction(sig, &act, &old) == 0) {
+		app_action[sig] = old;
+		ours[sig] = 1;
+	}
+}
+
+void lt_signal_init(void)
+{
+	if (!lt_real.sigaction)
+		return;
+	int s = lt_signal_parse(lt_opt.snapshot_signal);
+	if (s < 0) {
+		lt_log_warn("option snapshot_signal=%s: expected a signal name (SIGUSR1, USR2, RTMIN+4), "
+			    "a number or off; using SIGUSR1", lt_opt.snapshot_signal);
+		s = SIGUSR1;
+	}
+	snap_signo = s;
+	int want_helper = snap_signo || lt_opt.snapshot_interval || lt_opt.signal_report;
+	if (!want_helper || start_helper())
+		return;
+	if (snap_signo)
+		install(snap_signo, snapshot_handler, NULL);
+	if (lt_opt.signal_report) {
+		for (size_t i = 0; i < sizeof term_signals / sizeof term_signals[0]; i++) {
+			int sig = term_signals[i];
+			struct sigaction cur;
+			if (sig == snap_signo || lt_real.sigaction(sig, NULL, &cur))
+				continue;
+			/* an ignored or handled signal is the program's business */
+			if (!(cur.sa_flags & SA_SIGINFO) && cur.sa_handler == SIG_DFL)
+				install(sig, NULL, fatal_handler);
+		}
+	}
+}
+
+int lt_signal_app_takes(int signo, const void *handler, int is_ignore)
+{
+	if (signo <= 0 || signo >= NSIG || !ours[signo])
+		return 0;
+	if (handler == (const void *)SIG_DFL && !is_ignore && signo != snap_signo)
+		return -1;     /* keep ours: it reports, then dies as SIG_DFL would */
+	ours[signo] = 0;
+	if (signo == snap_signo) {
+		lt_log_warn("the program installed its own handler for signal %d, the snapshot signal; "
+			    "snapshots on it are off (set LEAKTRACE_OPTIONS=snapshot_signal=SIGUSR2 or "
+			    "another free signal)", signo);
+		snap_signo = 0;
+	}
+	return 1;
+}
+
+/* sigaction/signal hooks report what the program set, not our handler */
+const struct sigaction *lt_signal_app_action(int signo)
+{
+	return signo > 0 && signo < NSIG && ours[signo] ? &app_action[signo] : NULL;
+}
+
+void lt_signal_set_app_action(int signo, const struct sigaction *act)
+{
+	if (signo > 0 && signo < NSIG)
+		app_action[signo] = *act;
+}
+
+void lt_signal_postfork_child(void)
+{
+	lt_lock_reset(&report_lock);
+	atomic_store(&fatal_signo, 0);
+	atomic_store(&fatal_done, 0);
+	helper_started = 0;
+	if (snap_signo || lt_opt.snapshot_interval || lt_opt.signal_report)
+		start_helper();
+}
+
+int lt_signal_helper_tid(void)
+{
+	return atomic_load(&helper_tid);
+}

@@ -1,0 +1,42 @@
+/* Stack capture (libunwind) and the stack depot: equal stacks share one id. */
+#ifndef LT_STACK_H
+#define LT_STACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LT_STACK_MAX_DEPTH 64
+
+typedef struct lt_stack {
+	uint64_t hash;
+	uint32_t id;
+	uint32_t depth;
+	uintptr_t pc[];     /* innermost first; return addresses */
+} lt_stack_t;
+
+/* Capture the current stack (minus the tracer's own frames and allocator
+ * frames) and intern it. Returns the stack id; 0 means "no stack" (depth 0
+ * or out of memory). */
+uint32_t lt_stack_capture(void);
+
+/* Intern an explicit list of frames. */
+uint32_t lt_stack_intern(const uintptr_t *pc, uint32_t depth);
+
+/* Id -> stack (NULL for 0 or unknown ids). */
+const lt_stack_t *lt_stack_get(uint32_t id);
+uint32_t lt_stack_count(void);
+
+/* One-time setup: caching policy, own text range, capture depth. */
+void lt_stack_init(int depth);
+int lt_stack_depth(void);
+/* Forget the trimmed ranges (unit tests, where the "tracer" is the test). */
+void lt_stack_clear_trim(void);
+/* Is pc inside a tracer or allocator-wrapper frame that must be trimmed? */
+int lt_stack_is_tracer_pc(uintptr_t pc);
+/* Bytes used by the depot (entries and index). */
+size_t lt_stack_depot_bytes(void);
+
+void lt_stack_prefork(void);
+void lt_stack_postfork(void);
+
+#endif

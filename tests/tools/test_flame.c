@@ -1,0 +1,104 @@
+/* Unit tests of the flame-graph aggregation: frames merged by label along the path, outermost first. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "flame.h"
+
+/* Renders a preorder tree as "label:bytes/count" lines indented by depth, which makes the
+ * expected structure readable in the test. */
+static void render(json_t *flame, const char *kind, char *out, size_t len)
+{
+	json_t *names = json_object_get(flame, "names");
+	json_t *t = json_object_get(json_object_get(flame, "trees"), kind);
+	cr_assert_not_null(t, "no tree for %s", kind);
+	size_t n = json_array_size(json_object_get(t, "n"));
+	int depth[256];
+	size_t off = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && i < 256; i++) {
+		json_int_t p = json_integer_value(json_array_get(json_object_get(t, "p"), i));
+		depth[i] = p < 0 ? 0 : depth[p] + 1;
+		cr_assert(p < (json_int_t)i, "parent must precede the child");
+		const char *label = json_string_value(json_array_get(names,
+			json_integer_value(json_array_get(json_object_get(t, "n"), i))));
+		off += snprintf(out + off, len - off, "%*s%s:%lld/%lld\n", 2 * depth[i], "", label,
+			(long long)json_integer_value(json_array_get(json_object_get(t, "b"), i)),
+			(long long)json_integer_value(json_array_get(json_object_get(t, "c"), i)));
+	}
+}
+
+Test(flame, memory_tree_merges_common_prefixes)
+{
+	struct lt_report r;
+	char got[4096];
+	load_fixture("basic.json", &r);
+	json_t *fl = lt_flame_build(&r, false);
+	cr_assert_not_null(fl);
+	render(fl, "memory", got, sizeof got);
+	/* still reachable (config_load) and suppressed (foo_init) groups are left out */
+	cr_expect_str_eq(got,
+		"memory:368/4\n"
+		"  cache_put:16/1\n"
+		"  main:352/3\n"
+		"    handle_client:320/2\n"
+		"      make_session:320/2\n"
+		"    make_session:32/1\n"
+		"      session_name:32/1\n");
+	render(fl, "socket", got, sizeof got);
+	cr_expect_str_eq(got,
+		"socket:0/1\n"
+		"  main:0/1\n"
+		"    handle_client:0/1\n"
+		"      libc.so.6@0x7f0000001000:0/1\n");
+	render(fl, "fd", got, sizeof got);
+	cr_expect_str_eq(got,
+		"fd:0/2\n"
+		"  [unknown origin]:0/1\n"
+		"  open_log:0/1\n");
+	cr_expect_null(json_object_get(json_object_get(fl, "trees"), "dir"));
+	json_decref(fl);
+	lt_reportfile_free(&r);
+}
+
+Test(flame, all_includes_reachable_and_suppressed)
+{
+	struct lt_report r;
+	char got[4096];
+	load_fixture("basic.json", &r);
+	json_t *fl = lt_flame_build(&r, true);
+	cr_assert_not_null(fl);
+	render(fl, "memory", got, sizeof got);
+	cr_expect_str_eq(got,
+		"memory:1376/6\n"
+		"  cache_put:16/1\n"
+		"  config_load:1000/1\n"
+		"  foo_init:8/1\n"
+		"  main:352/3\n"
+		"    handle_client:320/2\n"
+		"      make_session:320/2\n"
+		"    make_session:32/1\n"
+		"      session_name:32/1\n");
+	json_decref(fl);
+	lt_reportfile_free(&r);
+}
+
+Test(flame, equal_labels_from_different_lines_merge)
+{
+	/* new.json: two make_session groups (different addresses) become one path */
+	struct lt_report r;
+	char got[4096];
+	load_fixture("new.json", &r);
+	json_t *fl = lt_flame_build(&r, false);
+	render(fl, "memory", got, sizeof got);
+	cr_expect_str_eq(got,
+		"memory:1100/16\n"
+		"  cache_put:500/5\n"
+		"  libx.so@0x7f0000009000:30/3\n"
+		"  main:420/5\n"
+		"    make_session:420/5\n"
+		"  new_thing:50/2\n"
+		"  shrinker:100/1\n");
+	json_decref(fl);
+	lt_reportfile_free(&r);
+}

@@ -1,0 +1,15 @@
+/* Flame-graph (icicle) trees built from a report's stacks, for the HTML page. */
+#ifndef LT_TOOLS_FLAME_H
+#define LT_TOOLS_FLAME_H
+
+#include "reportfile.h"
+
+/* Builds {"names": [label...], "trees": {KIND: {"n": [...], "p": [...], "b": [...],
+ * "c": [...]}}} from the groups lt_reportfile_group_shown(g, ALL) selects. Each tree is in
+ * preorder: n = label index into names, p = preorder index of the parent (-1 for the root,
+ * labelled with the kind), b/c = total bytes/count of the groups whose stack passes through
+ * the node. Frames are merged by label along the path, outermost first, and siblings are
+ * sorted by label. Returns NULL when out of memory. */
+json_t *lt_flame_build(const struct lt_report *r, bool all);
+
+#endif

@@ -1,0 +1,593 @@
+/* Builds the data of the `report --html` page in C and writes the page with its inline style, script and JSON. */
+#include "html.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diff.h"
+#include "flame.h"
+#include "strmap.h"
+
+/* Page data layout (all indices 0-based):
+ *   reports:  every report's header (all top-level keys but "leaks", plus "file"), oldest
+ *             first; the last one is the detailed report
+ *   names:    string table for frames and kinds
+ *   frames:   [function, file, line, module, address, inlined, snippet]; name indices or -1
+ *   groups:   [id, kind, class, leaked, suppressed, bytes, count, stack_id, [frame...],
+ *              handles or null, origin or null], innermost frame first, in report order
+ *   classes:  class names indexed by groups[i][2]
+ *   snippets: [first_line_number, [line text...]] source around a frame's line
+ *   flame:    lt_flame_build() of the detailed report
+ *   timeline: null, or {t: [uptime_ms], seq: [sequence], live_bytes, live_handles,
+ *             series: [{label, kind, memory, bytes: [], count: []}]}
+ *   diff:     null, or lt_diff_to_json(oldest, latest), each section cut to DIFF_ROWS
+ *             entries (the totals and the n_* counts stay exact)
+ *   all:      whether --all selected the groups */
+
+/* Source context: lines before/after a frame's line, and budgets that keep a report with
+ * tens of thousands of frames from turning the page into a copy of the source tree. */
+#define SNIPPET_CONTEXT 3
+#define SNIPPET_MAX 20000
+#define SNIPPET_FILE_MAX (8 << 20)
+#define SNIPPET_TOTAL_MAX (64 << 20)
+#define SNIPPET_LINE_MAX 240
+#define DIFF_ROWS 2000
+#define SERIES_MEMORY 6
+#define SERIES_HANDLES 4
+
+/* ---------------------------------------------------------------------------------------
+ * Escaping
+ * ------------------------------------------------------------------------------------- */
+
+void lt_html_escape_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&#39;", out); break;
+		default: fputc(*s, out);
+		}
+	}
+}
+
+/* json_dump_callback hands over chunks of the serialized text. '<', '>' and '&' can only
+ * occur inside JSON strings, where \uXXXX escapes mean the same characters to JSON.parse. */
+static int script_chunk(const char *buf, size_t size, void *data)
+{
+	FILE *out = data;
+	size_t start = 0;
+	for (size_t i = 0; i < size; i++) {
+		const char *rep = buf[i] == '<' ? "\\u003c" : buf[i] == '>' ? "\\u003e"
+				: buf[i] == '&' ? "\\u0026" : NULL;
+		if (!rep)
+			continue;
+		if (i > start && fwrite(buf + start, 1, i - start, out) != i - start)
+			return -1;
+		if (fputs(rep, out) == EOF)
+			return -1;
+		start = i + 1;
+	}
+	if (size > start && fwrite(buf + start, 1, size - start, out) != size - start)
+		return -1;
+	return 0;
+}
+
+int lt_html_dump_script_json(FILE *out, const json_t *j)
+{
+	return json_dump_callback(j, script_chunk, out, JSON_COMPACT) == 0 && !ferror(out) ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * String table and source snippets
+ * ------------------------------------------------------------------------------------- */
+
+struct builder {
+	struct lt_strmap name_ids;
+	json_t *names;
+	struct lt_strmap frame_ids;
+	json_t *frames;
+	/* source files read so far: path -> index into files[] */
+	struct lt_strmap file_ids;
+	struct srcfile {
+		char *text;       /* NULL when unreadable or too big */
+		size_t *line_off; /* start offset of each line */
+		size_t nlines;
+	} *files;
+	size_t nfiles;
+	size_t source_bytes;
+	struct lt_strmap snippet_ids; /* "path\nline" -> snippet index */
+	json_t *snippets;
+	bool oom;
+};
+
+static json_t *jstr(const char *s)
+{
+	json_t *j = json_string(s);
+	if (!j) {
+		/* Not UTF-8 (source text can be anything): keep ASCII, replace the rest. */
+		char *copy = strdup(s);
+		if (!copy)
+			return NULL;
+		for (unsigned char *p = (unsigned char *)copy; *p; p++)
+			if (*p >= 0x80)
+				*p = '?';
+		j = json_string(copy);
+		free(copy);
+	}
+	return j;
+}
+
+static int name_id(struct builder *b, const char *s)
+{
+	if (!s)
+		return -1;
+	bool inserted;
+	size_t *slot = lt_strmap_put_copy(&b->name_ids, s, &inserted, NULL);
+	if (!slot) {
+		b->oom = true;
+		return -1;
+	}
+	if (inserted) {
+		*slot = json_array_size(b->names);
+		if (json_array_append_new(b->names, jstr(s)) != 0)
+			b->oom = true;
+	}
+	return (int)*slot;
+}
+
+static struct srcfile *load_source(struct builder *b, const char *path)
+{
+	bool inserted;
+	size_t *slot = lt_strmap_put_copy(&b->file_ids, path, &inserted, NULL);
+	if (!slot) {
+		b->oom = true;
+		return NULL;
+	}
+	if (!inserted)
+		return &b->files[*slot];
+	struct srcfile *nf = realloc(b->files, (b->nfiles + 1) * sizeof(*nf));
+	if (!nf) {
+		b->oom = true;
+		return NULL;
+	}
+	b->files = nf;
+	*slot = b->nfiles;
+	struct srcfile *sf = &b->files[b->nfiles++];
+	memset(sf, 0, sizeof(*sf));
+	if (b->source_bytes >= SNIPPET_TOTAL_MAX)
+		return sf;
+	/* A report may name paths of another machine or long gone: unreadable is normal. */
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return sf;
+	char *text = malloc(SNIPPET_FILE_MAX + 1);
+	size_t len = text ? fread(text, 1, SNIPPET_FILE_MAX + 1, f) : 0;
+	fclose(f);
+	if (!text || len > SNIPPET_FILE_MAX) {
+		free(text);
+		return sf;
+	}
+	text[len] = '\0';
+	size_t n = 1;
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\n';
+	sf->line_off = malloc(n * sizeof(*sf->line_off));
+	if (!sf->line_off) {
+		free(text);
+		return sf;
+	}
+	sf->nlines = 0;
+	sf->line_off[sf->nlines++] = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\n') {
+			text[i] = '\0';
+			sf->line_off[sf->nlines++] = i + 1;
+		}
+	}
+	sf->text = text;
+	b->source_bytes += len;
+	return sf;
+}
+
+/* Index of the snippet around FILE:LINE, or -1 when the file cannot be read. */
+static int snippet_id(struct builder *b, const char *file, long long line)
+{
+	if (!file || line <= 0 || json_array_size(b->snippets) >= SNIPPET_MAX)
+		return -1;
+	size_t klen = strlen(file) + 32;
+	char *key = malloc(klen);
+	if (!key) {
+		b->oom = true;
+		return -1;
+	}
+	snprintf(key, klen, "%s\n%lld", file, line);
+	if (lt_strmap_get(&b->snippet_ids, key)) {
+		size_t id = *lt_strmap_get(&b->snippet_ids, key);
+		free(key);
+		return (int)id;
+	}
+	struct srcfile *sf = load_source(b, file);
+	if (!sf || !sf->text || (size_t)line > sf->nlines) {
+		free(key);
+		return -1;
+	}
+	long long first = line - SNIPPET_CONTEXT < 1 ? 1 : line - SNIPPET_CONTEXT;
+	long long last = line + SNIPPET_CONTEXT;
+	if ((size_t)last > sf->nlines)
+		last = (long long)sf->nlines;
+	json_t *lines = json_array();
+	for (long long l = first; l <= last; l++) {
+		char buf[SNIPPET_LINE_MAX + 4];
+		const char *src = sf->text + sf->line_off[l - 1];
+		size_t n = strlen(src);
+		if (n && src[n - 1] == '\r')
+			n--;
+		if (n > SNIPPET_LINE_MAX)
+			n = SNIPPET_LINE_MAX; /* jstr() repairs a cut UTF-8 sequence */
+		memcpy(buf, src, n);
+		buf[n] = '\0';
+		json_array_append_new(lines, jstr(buf));
+	}
+	bool inserted;
+	size_t *slot = lt_strmap_put(&b->snippet_ids, key, &inserted);
+	if (!slot) {
+		json_decref(lines);
+		b->oom = true;
+		return -1;
+	}
+	*slot = json_array_size(b->snippets);
+	json_array_append_new(b->snippets, json_pack("[I,o]", (json_int_t)first, lines));
+	return (int)*slot;
+}
+
+static int frame_id(struct builder *b, const struct lt_frame *f)
+{
+	int fn = name_id(b, f->function), file = name_id(b, f->file);
+	int mod = name_id(b, f->module), addr = name_id(b, f->address);
+	char key[96];
+	snprintf(key, sizeof key, "%d|%d|%lld|%d|%d|%d", fn, file, f->line, mod, addr, f->inlined);
+	bool inserted;
+	size_t *slot = lt_strmap_put_copy(&b->frame_ids, key, &inserted, NULL);
+	if (!slot) {
+		b->oom = true;
+		return -1;
+	}
+	if (inserted) {
+		*slot = json_array_size(b->frames);
+		json_array_append_new(b->frames, json_pack("[i,i,I,i,i,b,i]", fn, file,
+			(json_int_t)f->line, mod, addr, f->inlined, snippet_id(b, f->file, f->line)));
+	}
+	return (int)*slot;
+}
+
+static void builder_free(struct builder *b)
+{
+	lt_strmap_free(&b->name_ids);
+	lt_strmap_free(&b->frame_ids);
+	lt_strmap_free(&b->file_ids);
+	lt_strmap_free(&b->snippet_ids);
+	for (size_t i = 0; i < b->nfiles; i++) {
+		free(b->files[i].text);
+		free(b->files[i].line_off);
+	}
+	free(b->files);
+	json_decref(b->names);
+	json_decref(b->frames);
+	json_decref(b->snippets);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Page data
+ * ------------------------------------------------------------------------------------- */
+
+static json_t *report_header(const struct lt_report *r)
+{
+	json_t *h = json_object();
+	const char *k;
+	json_t *v;
+	json_object_foreach(r->root, k, v) {
+		if (strcmp(k, "leaks") != 0)
+			json_object_set(h, k, v);
+	}
+	json_object_set_new(h, "file", jstr(r->path));
+	return h;
+}
+
+static json_t *groups_json(struct builder *b, const struct lt_report *r, bool all)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < r->ngroups && !b->oom; i++) {
+		const struct lt_group *g = &r->groups[i];
+		if (!lt_reportfile_group_shown(g, all))
+			continue;
+		json_t *st = json_array();
+		for (size_t k = 0; k < g->nframes; k++)
+			json_array_append_new(st, json_integer(frame_id(b, &g->frames[k])));
+		json_array_append_new(arr, json_pack("[I,i,i,b,b,I,I,I,o,O,o]", (json_int_t)g->id,
+			name_id(b, g->kind), (int)g->class_, g->leaked, g->suppressed,
+			(json_int_t)g->bytes, (json_int_t)g->count, (json_int_t)g->stack_id, st,
+			g->handles ? g->handles : json_null(),
+			g->origin ? jstr(g->origin) : json_null()));
+	}
+	return arr;
+}
+
+/* Reports ordered oldest first: by time (ISO 8601 UTC sorts as text), then sequence. */
+static int cmp_report(const void *pa, const void *pb)
+{
+	const struct lt_report *a = *(const struct lt_report *const *)pa;
+	const struct lt_report *b = *(const struct lt_report *const *)pb;
+	int c = strcmp(a->time, b->time);
+	if (!c)
+		c = (a->sequence > b->sequence) - (a->sequence < b->sequence);
+	return c;
+}
+
+/* Picks up to MAX entries of KIND_MEMORY from V (already in growth order) into KEYS. */
+static void pick_series(const struct lt_diff_entry *v, size_t n, bool memory, size_t max,
+			const struct lt_group **picked, size_t *npicked)
+{
+	for (size_t i = 0; i < n && *npicked < max; i++) {
+		const struct lt_group *g = v[i].new_g ? v[i].new_g : v[i].old_g;
+		if (g->is_memory == memory)
+			picked[(*npicked)++] = g;
+	}
+}
+
+static json_t *timeline_json(const struct lt_report *const *rs, size_t n,
+			     const struct lt_diff *d)
+{
+	/* Series: the stacks that grew most between the first and the last report; when fewer
+	 * grew, the largest groups of the last report fill the list. */
+	const struct lt_group *picked[SERIES_MEMORY + SERIES_HANDLES];
+	size_t np = 0, nmem;
+	pick_series(d->grew, d->ngrew, true, SERIES_MEMORY, picked, &np);
+	pick_series(d->new_groups, d->nnew, true, SERIES_MEMORY, picked, &np);
+	nmem = np;
+	pick_series(d->grew, d->ngrew, false, SERIES_MEMORY + SERIES_HANDLES, picked, &np);
+	pick_series(d->new_groups, d->nnew, false, SERIES_MEMORY + SERIES_HANDLES, picked, &np);
+
+	struct lt_strmap keys;
+	lt_strmap_init(&keys);
+	for (size_t i = 0; i < np; i++) {
+		bool ins;
+		size_t *slot = lt_strmap_put(&keys, lt_reportfile_group_key(picked[i]), &ins);
+		if (slot && ins)
+			*slot = i;
+	}
+	const struct lt_report *last = rs[n - 1];
+	for (size_t i = 0; i < last->ngroups && np < SERIES_MEMORY + SERIES_HANDLES; i++) {
+		const struct lt_group *g = &last->groups[i];
+		if (g->suppressed || (g->is_memory && nmem >= SERIES_MEMORY) ||
+		    (!g->is_memory && np - nmem >= SERIES_HANDLES))
+			continue;
+		bool ins;
+		size_t *slot = lt_strmap_put(&keys, lt_reportfile_group_key(g), &ins);
+		if (!slot || !ins)
+			continue;
+		*slot = np;
+		picked[np++] = g;
+		nmem += g->is_memory;
+	}
+
+	json_t *t = json_array(), *seq = json_array(), *lb = json_array(), *lh = json_array();
+	json_t *series = json_array();
+	json_t *sb[SERIES_MEMORY + SERIES_HANDLES], *sc[SERIES_MEMORY + SERIES_HANDLES];
+	char label[512];
+	for (size_t i = 0; i < np; i++) {
+		const struct lt_group *g = picked[i];
+		sb[i] = json_array();
+		sc[i] = json_array();
+		const char *l = g->nframes ? lt_reportfile_frame_label(&g->frames[0], label,
+								       sizeof label)
+					   : "[unknown origin]";
+		json_array_append_new(series, json_pack("{s:o,s:s,s:s,s:b,s:O,s:O}", "label",
+			jstr(l), "kind", g->kind, "class", lt_reportfile_class_name(g->class_),
+			"memory", g->is_memory, "bytes", sb[i], "count", sc[i]));
+		json_decref(sb[i]); /* the series object holds them now */
+		json_decref(sc[i]);
+	}
+	long long *bytes = calloc(np + 1, sizeof(*bytes)), *count = calloc(np + 1, sizeof(*count));
+	for (size_t ri = 0; ri < n && bytes && count; ri++) {
+		const struct lt_report *r = rs[ri];
+		json_array_append_new(t, json_integer(r->uptime_ms));
+		json_array_append_new(seq, json_integer(r->sequence));
+		json_array_append_new(lb, json_integer(r->live_bytes));
+		json_array_append_new(lh, json_integer(r->live_handles));
+		memset(bytes, 0, (np + 1) * sizeof(*bytes));
+		memset(count, 0, (np + 1) * sizeof(*count));
+		for (size_t gi = 0; gi < r->ngroups && np; gi++) {
+			const struct lt_group *g = &r->groups[gi];
+			if (g->suppressed)
+				continue;
+			char *key = lt_reportfile_group_key(g);
+			size_t *slot = key ? lt_strmap_get(&keys, key) : NULL;
+			free(key);
+			if (slot) {
+				bytes[*slot] += g->bytes;
+				count[*slot] += g->count;
+			}
+		}
+		for (size_t i = 0; i < np; i++) {
+			json_array_append_new(sb[i], json_integer(bytes[i]));
+			json_array_append_new(sc[i], json_integer(count[i]));
+		}
+	}
+	free(bytes);
+	free(count);
+	lt_strmap_free(&keys);
+	return json_pack("{s:o,s:o,s:o,s:o,s:o}", "t", t, "seq", seq, "live_bytes", lb,
+			 "live_handles", lh, "series", series);
+}
+
+static json_t *diff_json(const struct lt_report *old, const struct lt_report *new_,
+			 const struct lt_diff *d)
+{
+	struct lt_diff cut = *d;
+	cut.ngrew = cut.ngrew > DIFF_ROWS ? DIFF_ROWS : cut.ngrew;
+	cut.nnew = cut.nnew > DIFF_ROWS ? DIFF_ROWS : cut.nnew;
+	cut.nvanished = cut.nvanished > DIFF_ROWS ? DIFF_ROWS : cut.nvanished;
+	cut.nshrunk = cut.nshrunk > DIFF_ROWS ? DIFF_ROWS : cut.nshrunk;
+	json_t *j = lt_diff_to_json(old, new_, &cut);
+	if (j)
+		json_object_set_new(j, "n", json_pack("{s:I,s:I,s:I,s:I}",
+			"grew", (json_int_t)d->ngrew, "new_groups", (json_int_t)d->nnew,
+			"vanished", (json_int_t)d->nvanished, "shrunk", (json_int_t)d->nshrunk));
+	return j;
+}
+
+json_t *lt_html_page_data(const struct lt_report *reports, size_t n, bool all)
+{
+	if (!n)
+		return NULL;
+	const struct lt_report **rs = malloc(n * sizeof(*rs));
+	if (!rs)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		rs[i] = &reports[i];
+	qsort(rs, n, sizeof(*rs), cmp_report);
+	const struct lt_report *cur = rs[n - 1];
+
+	struct builder b = {.names = json_array(), .frames = json_array(),
+			    .snippets = json_array()};
+	lt_strmap_init(&b.name_ids);
+	lt_strmap_init(&b.frame_ids);
+	lt_strmap_init(&b.file_ids);
+	lt_strmap_init(&b.snippet_ids);
+
+	json_t *hdrs = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(hdrs, report_header(rs[i]));
+	json_t *groups = groups_json(&b, cur, all);
+	json_t *classes = json_array();
+	for (int c = 0; c < LT_CLASS_COUNT; c++)
+		json_array_append_new(classes, json_string(lt_reportfile_class_name((enum lt_class)c)));
+	json_t *flame = lt_flame_build(cur, all);
+	json_t *timeline = json_null(), *diff = json_null();
+	if (n > 1) {
+		struct lt_diff d;
+		if (lt_diff_compute(rs[0], cur, &d) == 0) {
+			json_decref(timeline);
+			json_decref(diff);
+			timeline = timeline_json(rs, n, &d);
+			diff = diff_json(rs[0], cur, &d);
+			lt_diff_free(&d);
+		} else {
+			b.oom = true;
+		}
+	}
+	json_t *data = NULL;
+	if (!b.oom && flame && timeline && diff)
+		data = json_pack("{s:s,s:b,s:o,s:O,s:O,s:o,s:o,s:O,s:o,s:o,s:o}",
+			"generator", "leaktrace report", "all", all, "reports", hdrs,
+			"names", b.names, "frames", b.frames, "groups", groups, "classes", classes,
+			"snippets", b.snippets, "flame", flame, "timeline", timeline, "diff", diff);
+	else {
+		json_decref(hdrs);
+		json_decref(groups);
+		json_decref(classes);
+		json_decref(flame);
+		json_decref(timeline);
+		json_decref(diff);
+	}
+	builder_free(&b);
+	free(rs);
+	return data;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Output: the template from tools/html/page.html with its @LT_...@ markers filled in
+ * ------------------------------------------------------------------------------------- */
+
+/* Generated at build time from tools/html/ by tools/html/embed.py. */
+extern const char lt_html_asset_page[];
+extern const char lt_html_asset_css[];
+extern const char lt_html_asset_js[];
+
+static int write_page(FILE *out, const json_t *data, const char *title)
+{
+	const char *p = lt_html_asset_page;
+	while (*p) {
+		const char *m = strstr(p, "@LT_");
+		if (!m) {
+			fputs(p, out);
+			break;
+		}
+		fwrite(p, 1, (size_t)(m - p), out);
+		const char *end = strchr(m + 4, '@');
+		if (!end) {
+			fputs(m, out);
+			break;
+		}
+		size_t len = (size_t)(end + 1 - m);
+		if (len == 10 && strncmp(m, "@LT_TITLE@", len) == 0) {
+			lt_html_escape_text(out, title);
+		} else if (len == 10 && strncmp(m, "@LT_STYLE@", len) == 0) {
+			fputs(lt_html_asset_css, out);
+		} else if (len == 11 && strncmp(m, "@LT_SCRIPT@", len) == 0) {
+			fputs(lt_html_asset_js, out);
+		} else if (len == 9 && strncmp(m, "@LT_DATA@", len) == 0) {
+			if (lt_html_dump_script_json(out, data) != 0)
+				return -1;
+		} else {
+			fwrite(m, 1, len, out); /* not ours: copy through */
+		}
+		p = end + 1;
+	}
+	return ferror(out) ? -1 : 0;
+}
+
+int lt_html_write(const char *out_path, const struct lt_report *reports, size_t n, bool all)
+{
+	json_t *data = lt_html_page_data(reports, n, all);
+	if (!data) {
+		fprintf(stderr, "leaktrace: error: %s: out of memory building the page\n", out_path);
+		return -1;
+	}
+	/* Write beside the target and rename, so a reader never sees half a page. */
+	size_t tlen = strlen(out_path) + 32;
+	char *tmp = malloc(tlen);
+	if (!tmp) {
+		json_decref(data);
+		fprintf(stderr, "leaktrace: error: %s: out of memory\n", out_path);
+		return -1;
+	}
+	snprintf(tmp, tlen, "%s.tmp.%ld", out_path, (long)getpid());
+	int rc = -1;
+	FILE *out = fopen(tmp, "w");
+	if (!out) {
+		fprintf(stderr, "leaktrace: error: %s: cannot create: %s\n", out_path, strerror(errno));
+		goto done;
+	}
+	/* The title names the program of the detailed (latest) report. */
+	json_t *hdrs = json_object_get(data, "reports");
+	const char *exe = json_string_value(
+		json_object_get(json_array_get(hdrs, json_array_size(hdrs) - 1), "exe"));
+	int werr = write_page(out, data, exe ? exe : "");
+	int saved = errno;
+	if (fclose(out) != 0 && !werr) {
+		werr = -1;
+		saved = errno;
+	}
+	if (werr) {
+		fprintf(stderr, "leaktrace: error: %s: cannot write: %s\n", out_path, strerror(saved));
+		unlink(tmp);
+		goto done;
+	}
+	if (rename(tmp, out_path) != 0) {
+		fprintf(stderr, "leaktrace: error: %s: cannot rename into place: %s\n", out_path,
+			strerror(errno));
+		unlink(tmp);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(tmp);
+	json_decref(data);
+	return rc;
+}
