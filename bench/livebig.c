@@ -17,9 +17,10 @@
  * reaped.
  *
  * Mode "usr1": after building the live set, sends itself SIGUSR1 (the
- * tracer's snapshot signal) and sleeps 1 s, then exits as above.  If no
- * SIGUSR1 handler is installed (no tracer), it says so and skips the
- * signal instead of dying from it.
+ * tracer's snapshot signal) and sleeps 1 s, then exits as above.  Unless
+ * a SIGUSR1 handler is installed or LD_PRELOAD names leaktrace (whose
+ * handler sigaction() does not show), it says so and skips the signal
+ * instead of dying from it.
  *
  * Mode "hold": after building the live set, waits until standard input
  * is closed (so the runner can read VmRSS with the live set in place),
@@ -134,8 +135,12 @@ int main(int argc, char **argv)
 	}
 	if (usr1) {
 		struct sigaction sa;
-		if (sigaction(SIGUSR1, NULL, &sa) == 0 &&
-		    sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN) {
+		const char *pre = getenv("LD_PRELOAD");
+		/* leaktrace hides its own handler from sigaction(), so look at
+		 * LD_PRELOAD too. */
+		if ((pre && strstr(pre, "leaktrace")) ||
+		    (sigaction(SIGUSR1, NULL, &sa) == 0 &&
+		     sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)) {
 			kill(getpid(), SIGUSR1);
 			sleep(1);
 		} else {

@@ -317,7 +317,7 @@ class Run:
         except OSError:
             pass
         return {"rc": self.p.returncode, "wall": t1 - self.t0, "t_end": t1,
-                "maxrss_kb": ru.ru_maxrss, "timed_out": self.timed_out}
+                "maxrss_kb": ru.ru_maxrss, "cpu": ru.ru_utime + ru.ru_stime, "timed_out": self.timed_out}
 
     def _timeout(self):
         self.timed_out = True
@@ -408,7 +408,7 @@ class Bench:
             if res["rc"] != 0:
                 return self.fail(wl, tool, rnd, "exit status %d" % res["rc"], se)
             lines = read_lines(so)
-            out = {"ok": True, "wall": res["wall"], "rss_kb": res["maxrss_kb"]}
+            out = {"ok": True, "wall": res["wall"], "cpu": res["cpu"], "rss_kb": res["maxrss_kb"]}
             if tool.name == "native":
                 self.native_out[wl] = lines
             elif wl in self.native_out and not set(self.native_out[wl]) <= set(lines):
@@ -716,6 +716,8 @@ def render(args, tools, res, capture, machine, elapsed, skipped):
     proc_rows = [w for w in ("storm", "storm2", "python", "sqlite") if w in args.only]
     if proc_rows:
         table("Wall time (native column: seconds)", proc_rows, "wall", "%.3f s", 1, True)
+        table("CPU time, user + sys of the process tree (less sensitive than wall time to "
+              "other load on the machine; not a goal)", proc_rows, "cpu", "%.3f s", 1, False)
     rss_rows = [w for w in ("storm", "storm2", "python", "sqlite", "redis") if w in args.only]
     if rss_rows:
         table("Peak RSS (native column: MiB; redis: VmHWM of redis-server, others: "
