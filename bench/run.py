@@ -673,7 +673,7 @@ def render(args, tools, res, capture, machine, elapsed, skipped):
                  " " + " ".join(args.argv_shown) if args.argv_shown else "",
                  machine["date"], args.rounds, min(args.valgrind_rounds, args.rounds), elapsed))
     L.append("## Machine\n")
-    for k in ("cpu", "cores", "memory", "kernel", "os", "leaktrace", "versions"):
+    for k in ("cpu", "cores", "memory", "kernel", "os", "load average", "leaktrace", "versions"):
         L.append("- %s: %s" % (k, machine[k]))
     L.append("")
     if skipped:
@@ -774,7 +774,7 @@ def render(args, tools, res, capture, machine, elapsed, skipped):
         L.append("")
 
     if capture:
-        L.append("### Floor: per-allocation parts (bench/capture.c, ns per operation, native)\n")
+        L.append("### Floor: per-allocation parts (bench/capture.c, ns per operation, best of 7, native)\n")
         desc = [
             ("malloc_free", "native malloc + free pair, 16–512 B"),
             ("unw_backtrace_8", "unw_backtrace, 8 frames, UNW_CACHE_PER_THREAD"),
@@ -801,11 +801,12 @@ def render(args, tools, res, capture, machine, elapsed, skipped):
             L.append("Floor of one malloc+free pair under a tracer that captures ~12 frames "
                      "(mean of the 8- and 16-frame captures) + intern lookup + table insert/erase "
                      "+ 2 re-entry guards: **%.0f ns**." % floor)
-            st = stats(res.values("storm", "native", "wall"))
+            st = stats(res.values("storm", "native", "cpu"))
             if st:
                 per_op = st[0] * 1e9 / (STORM1_OPS + STORM_LIVE)
-                L.append(" Native storm (1 thread) spends %.0f ns per malloc+free; the floor "
-                         "predicts at best %.2f× on it." % (per_op, (per_op + floor) / per_op))
+                L.append(" Native storm (1 thread) spends %.0f ns of CPU per free+malloc "
+                         "operation (median CPU time / operations); the floor allows at best "
+                         "%.2f× on it." % (per_op, (per_op + floor) / per_op))
             L.append("")
 
     if "report" in args.only or proc_rows:
@@ -912,6 +913,10 @@ def machine_info(args):
                 v = " ".join(v.split()[:3])
             vers.append("%s: %s" % (name, v))
     commit = cmd(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]) or "?"
+    try:
+        load_end = " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        load_end = "?"
     lib = os.path.abspath(args.lib)
     return {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
@@ -920,6 +925,8 @@ def machine_info(args):
         "leaktrace": "%s (%s), tree at commit %s" % (
             os.path.relpath(lib, ROOT), "present" if os.path.exists(lib) else "missing", commit),
         "versions": "; ".join(vers),
+        "load average": "%s at start, %s at end (1/5/15 min; other work on the machine "
+                        "inflates wall times, see the CPU-time table)" % (args.load_start, load_end),
     }
 
 
@@ -955,6 +962,10 @@ def main():
     args.only = only
 
     t_start = time.monotonic()
+    try:
+        args.load_start = " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        args.load_start = "?"
     built = build(args)
     tools = make_tools(args)
     skipped = []
