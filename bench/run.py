@@ -509,8 +509,8 @@ class Bench:
                 pass
             r.wait(self.timeout(tool))
             out["live_rss_kb"] = live_kb
-            # 3. snapshot pause (leaktrace only): SIGUSR1 with verbosity=1
-            if isinstance(tool, Leaktrace):
+            # 3. snapshot pause (leaktrace, default options only): SIGUSR1 with verbosity=1
+            if tool.name == "leaktrace":
                 argv2, env = tool.wrap(argv + ["usr1"], self.env, tmp, wl, kind="snapshot")
                 se2 = os.path.join(tmp, "stderr.usr1")
                 r = Run(argv2, env, stdout_path=os.path.join(tmp, "stdout.usr1"), stderr_path=se2)
@@ -755,7 +755,7 @@ def render(args, tools, res, capture, machine, elapsed, skipped):
             exit_st = stats(res.values("report", t.name, "exit_s"))
             cost_st = stats(cost) if t.name != "native" else None
             pb_st = stats(per_block) if t.name != "native" else None
-            if isinstance(t, Leaktrace):
+            if t.name == "leaktrace":
                 pauses = res.values("report", t.name, "pause_ms")
                 p_st = stats(pauses)
                 pause = fmt_abs(p_st, 1, "%.1f") if p_st else "n/a (not reported)"
