@@ -270,6 +270,16 @@ def target_process(pid, prefixes):
     return best
 
 
+LIVE_RUNS = set()
+
+
+def kill_live_runs(*_):
+    """On interruption, kill the process groups this runner started."""
+    for r in list(LIVE_RUNS):
+        r.kill()
+    raise KeyboardInterrupt
+
+
 class Run:
     """A started workload process in its own session, so the whole tree
     (heaptrack's helpers too) can be killed on timeout."""
@@ -285,6 +295,7 @@ class Run:
                                   stderr=self.err_f, start_new_session=True, cwd=cwd)
         self.pid = self.p.pid
         self.timed_out = False
+        LIVE_RUNS.add(self)
 
     def kill(self):
         try:
@@ -300,6 +311,7 @@ class Run:
         finally:
             timer.cancel()
         t1 = time.monotonic()
+        LIVE_RUNS.discard(self)
         self.p.returncode = os.waitstatus_to_exitcode(status)
         for f in (self.out_f, self.err_f, self.stdin_f):
             if hasattr(f, "close"):
@@ -961,6 +973,8 @@ def main():
         ap.error("unknown workload(s): %s" % ",".join(bad))
     args.only = only
 
+    signal.signal(signal.SIGTERM, kill_live_runs)
+    signal.signal(signal.SIGINT, kill_live_runs)
     t_start = time.monotonic()
     try:
         args.load_start = " ".join(open("/proc/loadavg").read().split()[:3])
