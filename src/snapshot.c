@@ -152,9 +152,10 @@ static void snapshot_now(void)
 	lt_report_run(LT_REASON_SNAPSHOT, 0, NULL);
 	lt_signal_report_unlock();
 	if (lt_opt.verbosity >= 1)
-		lt_log_info("snapshot %u written to %s (%llu ms)", lt_report_next_sequence() - 1,
+		lt_log_info("snapshot %u written to %s in %llu ms, threads paused %.3f ms",
+			    lt_report_next_sequence() - 1,
 			    lt_out_last_path()[0] ? lt_out_last_path() : "stderr",
-			    (unsigned long long)(lt_clock_abs_ms() - t0));
+			    (unsigned long long)(lt_clock_abs_ms() - t0), lt_report_last_pause_ms());
 }
 
 static void *helper_main(void *arg)

@@ -167,6 +167,7 @@ static int cmp_groups(const void *a, const void *b)
 /* ---- pipeline ------------------------------------------------------------- */
 
 static unsigned sequence;
+static double last_pause_ms;
 
 static const char *self_exe(void)
 {
@@ -357,8 +358,14 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 	lt_emit_report(&r);
 	if (gate_failed)
 		*gate_failed = r.gate_failed;
+	last_pause_ms = r.pause_ms;
 	free_report(&r);
 	return 0;
+}
+
+double lt_report_last_pause_ms(void)
+{
+	return last_pause_ms;
 }
 
 unsigned lt_report_next_sequence(void)

@@ -126,6 +126,8 @@ const char *lt_report_strdup(const char *s);
 int lt_report_run(int reason, int signo, int *gate_failed);
 
 unsigned lt_report_next_sequence(void);
+/* How long the last report kept the other threads stopped. */
+double lt_report_last_pause_ms(void);
 void lt_report_reset_sequence(void);
 
 /* Handle groups: filled by the handle tracker (handle.c) at report time. */

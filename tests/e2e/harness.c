@@ -153,6 +153,7 @@ int lt_e2e_wait(lt_run_t *r)
 		usleep(2000);
 	}
 	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r->pid = 0;
 	int fd = open(outp, O_RDONLY);
 	r->out = slurp_fd(fd);
 	close(fd);
@@ -283,6 +284,11 @@ int lt_e2e_run_native(lt_run_t *r, const char *name, char *const argv[])
 
 void lt_e2e_free(lt_run_t *r)
 {
+	/* a server left running by a failed assertion must not outlive the test */
+	if (r->pid > 0 && waitpid(r->pid, NULL, WNOHANG) == 0) {
+		kill(r->pid, SIGKILL);
+		waitpid(r->pid, NULL, 0);
+	}
 	int kept = r->nreports < LT_E2E_MAX_REPORTS ? r->nreports : LT_E2E_MAX_REPORTS;
 	for (int i = 0; i < kept; i++)
 		json_decref(r->reports[i]);

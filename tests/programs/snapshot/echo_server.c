@@ -3,6 +3,7 @@
  * (definitely lost, 64 bytes each). It prints its port on stdout, serves
  * until killed, and has no signal handler of its own. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,5 +61,7 @@ int main(void)
 		int fd = accept(lfd, NULL, NULL);
 		if (fd >= 0)
 			serve(fd);
+		else if (errno != EINTR && errno != ECONNABORTED)
+			return 2;
 	}
 }
