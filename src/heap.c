@@ -51,9 +51,19 @@ static inline uint64_t mix(uintptr_t p)
 	return h ^ (h >> 29);
 }
 
-static inline struct shard *shard_of(uint64_t h)
+/* The shard: 3 bits from the 64 MiB region the block lies in, 3 from the
+ * block's own hash. glibc gives each thread's arena its own 64 MiB heaps
+ * (and jemalloc its own extents), so two threads allocating from their own
+ * arenas mostly write different shards: their lock words and slots do not
+ * bounce between the cores' caches on every call. */
+#define REGION_SHIFT 26
+#define GROUP_BITS 3
+
+static inline struct shard *shard_of_ptr(uintptr_t p, uint64_t h)
 {
-	return &shards[h >> (64 - SHARD_BITS)];
+	unsigned group = (unsigned)(mix(p >> REGION_SHIFT) >> (64 - GROUP_BITS));
+	unsigned sub = (unsigned)(h >> (64 - (SHARD_BITS - GROUP_BITS)));
+	return &shards[(group << (SHARD_BITS - GROUP_BITS)) | sub];
 }
 
 static int grow(struct shard *s)
@@ -84,7 +94,7 @@ int lt_heap_add(void *p, size_t size, uint32_t stack)
 {
 	uintptr_t key = (uintptr_t)p;
 	uint64_t h = mix(key);
-	struct shard *s = shard_of(h);
+	struct shard *s = shard_of_ptr(key, h);
 	uint32_t now = lt_clock_ms();
 	shard_lock(s);
 	/* keep load <= 3/4 */
@@ -156,7 +166,7 @@ int lt_heap_remove(void *p, lt_block_t *out)
 {
 	uintptr_t key = (uintptr_t)p;
 	uint64_t h = mix(key);
-	struct shard *s = shard_of(h);
+	struct shard *s = shard_of_ptr(key, h);
 	uint32_t i;
 	shard_lock(s);
 	if (!lookup(s, key, h, &i)) {
@@ -175,7 +185,7 @@ int lt_heap_find(void *p, lt_block_t *out)
 {
 	uintptr_t key = (uintptr_t)p;
 	uint64_t h = mix(key);
-	struct shard *s = shard_of(h);
+	struct shard *s = shard_of_ptr(key, h);
 	uint32_t i;
 	int found;
 	shard_lock(s);

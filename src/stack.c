@@ -255,7 +255,10 @@ LT_NOINLINE uint32_t lt_stack_capture(void)
 	void *buf[LT_STACK_MAX_DEPTH + 8];
 	if (!capture_depth)
 		return 0;
-	int want = capture_depth + 6;   /* the hook, this function, operator new... */
+	/* the tracer adds three frames (the hook, track, this function) and
+	 * libstdc++ one more (operator new): ask for just those beyond depth,
+	 * every frame walked costs ~8 ns */
+	int want = capture_depth + 4;
 	int n = unw_backtrace(buf, want);
 	int i = 0;
 	while (i < n && lt_stack_is_tracer_pc((uintptr_t)buf[i]))

@@ -1,0 +1,112 @@
+/* End-to-end tests of the leaktrace command as a launcher: it finds the
+ * library, turns flags into LEAKTRACE_OPTIONS (after the environment's, so
+ * flags win), keeps an LD_PRELOAD already set, passes the program's exit
+ * status through, and renders the HTML page after the run on request. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char dir[64];
+
+static void mk(void)
+{
+	strcpy(dir, "/tmp/lt-tool-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static json_t *load(const char *path)
+{
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+	cr_assert_not_null(j, "%s: %s", path, e.text);
+	return j;
+}
+
+Test(tool, runs_program_with_flags, .init = mk, .timeout = 60)
+{
+	char out[128], *o, *e;
+	snprintf(out, sizeof out, "--output=%s/r.json", dir);
+	char *argv[] = { getenv("LT_TOOL"), "--format=json", out, "--depth=3", "--",
+			 (char *)lt_e2e_program("gate_status"), "leak", NULL };
+	int st = lt_e2e_command(argv, &o, &e);
+	cr_assert_eq(st, 23, "stderr: %s", e);
+	cr_assert_str_eq(o, "bye\n");
+	char path[160];
+	snprintf(path, sizeof path, "%s/r.json", dir);
+	json_t *j = load(path);
+	json_t *g = json_array_get(json_object_get(j, "leaks"), 0);
+	cr_assert_eq(json_integer_value(json_object_get(g, "bytes")), 40);
+	cr_assert_leq(json_array_size(json_object_get(g, "stack")), 3, "--depth=3 reached the shim");
+	json_decref(j);
+	free(o);
+	free(e);
+}
+
+Test(tool, exitcode_flag_and_status_passthrough, .init = mk, .timeout = 60)
+{
+	char *o, *e;
+	char *clean[] = { getenv("LT_TOOL"), "--", (char *)lt_e2e_program("gate_status"), "x", NULL };
+	cr_assert_eq(lt_e2e_command(clean, &o, &e), 3, "the program's own status: %s", e);
+	free(o); free(e);
+	char *off[] = { getenv("LT_TOOL"), "--exitcode=0", "--", (char *)lt_e2e_program("gate_status"),
+			"leak", NULL };
+	cr_assert_eq(lt_e2e_command(off, &o, &e), 3);
+	cr_assert(strstr(e, "SUMMARY: leaktrace: 40 byte(s) leaked in 1 allocation(s)"), "%s", e);
+	free(o); free(e);
+}
+
+Test(tool, keeps_existing_ld_preload_and_env_options, .init = mk, .timeout = 60)
+{
+	/* (bash, not dash: dash leaves with _exit, which skips reports)
+	 * an LD_PRELOAD already set stays after ours; the environment's
+	 * options apply unless a flag says otherwise */
+	char *o, *e;
+	setenv("LD_PRELOAD", "libm.so.6", 1);
+	setenv("LEAKTRACE_OPTIONS", "exitcode=9:format=json:output=stderr", 1);
+	char *argv[] = { getenv("LT_TOOL"), "--format=text", "--", "/bin/bash", "-c",
+			 "echo \"$LD_PRELOAD\"", NULL };
+	int st = lt_e2e_command(argv, &o, &e);
+	unsetenv("LD_PRELOAD");
+	unsetenv("LEAKTRACE_OPTIONS");
+	cr_assert_eq(st, 0, "stderr: %s", e);
+	cr_assert(strstr(o, "libleaktrace.so:libm.so.6\n"), "LD_PRELOAD seen by the program: %s", o);
+	cr_assert(strstr(e, "SUMMARY: leaktrace:"), "text format from the flag: %s", e);
+	free(o); free(e);
+}
+
+Test(tool, html_after_run, .init = mk, .timeout = 120)
+{
+	char out[128], html[128], *o, *e;
+	snprintf(out, sizeof out, "--output=%s/r.%%p.json", dir);
+	snprintf(html, sizeof html, "--html=%s/page.html", dir);
+	char *argv[] = { getenv("LT_TOOL"), "--format=json", out, html, "--",
+			 (char *)lt_e2e_program("call_sites"), NULL };
+	cr_assert_eq(lt_e2e_command(argv, &o, &e), 23, "stderr: %s", e);
+	char path[160];
+	snprintf(path, sizeof path, "%s/page.html", dir);
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0, "no page: %s", e);
+	cr_assert_gt(st.st_size, 1000);
+	free(o); free(e);
+}
+
+Test(tool, usage_errors, .timeout = 60)
+{
+	char *o, *e;
+	char *none[] = { getenv("LT_TOOL"), NULL };
+	cr_assert_eq(lt_e2e_command(none, &o, &e), 2);
+	cr_assert(strstr(e, "leaktrace: error: no program to run"), "%s", e);
+	free(o); free(e);
+	char *missing[] = { getenv("LT_TOOL"), "--", "/nonexistent/program", NULL };
+	cr_assert_eq(lt_e2e_command(missing, &o, &e), 127);
+	cr_assert(strstr(e, "leaktrace: error: cannot run /nonexistent/program"), "%s", e);
+	free(o); free(e);
+	char *notpid[] = { getenv("LT_TOOL"), "snapshot", "abc", NULL };
+	cr_assert_eq(lt_e2e_command(notpid, &o, &e), 2);
+	cr_assert(strstr(e, "'abc' is not a process id"), "%s", e);
+	free(o); free(e);
+}
