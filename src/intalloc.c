@@ -49,10 +49,18 @@ static inline void ia_lock(void)
 	ia_held = 1;
 }
 
+/* Frees that arrive while this thread holds the lock (a signal handler
+ * freeing a block it got from here) are chained through the blocks and
+ * released right after the lock is dropped, as guard.h does for the heap. */
+static LT_TLS void *ia_deferred;
+static void drain_deferred(void);
+
 static inline void ia_unlock(void)
 {
 	ia_held = 0;
 	lt_unlock(&ia_lock_);
+	if (LT_UNLIKELY(ia_deferred != NULL))
+		drain_deferred();
 }
 static void *free_list[NCLASS];
 static void *page_free[NPCLASS];
@@ -260,6 +268,11 @@ void lt_ia_free(void *p)
 {
 	if (!p)
 		return;
+	if (LT_UNLIKELY(ia_held)) {
+		*(void **)p = ia_deferred;
+		__atomic_store_n(&ia_deferred, p, __ATOMIC_RELAXED);
+		return;
+	}
 	struct hdr *h = header(p);
 	if (h->size > ((size_t)1 << MAX_SHIFT)) {
 		lt_ia_unmap(h, h->size);
@@ -270,6 +283,18 @@ void lt_ia_free(void *p)
 	*(void **)((char *)h + HDR) = free_list[c];
 	free_list[c] = h;
 	ia_unlock();
+}
+
+static void drain_deferred(void)
+{
+	void *list;
+	while ((list = __atomic_exchange_n(&ia_deferred, NULL, __ATOMIC_RELAXED))) {
+		while (list) {
+			void *next = *(void **)list;
+			lt_ia_free(list);
+			list = next;
+		}
+	}
 }
 
 void *lt_ia_realloc(void *p, size_t old, size_t size)
