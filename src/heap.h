@@ -3,7 +3,8 @@
  * Each shard is an open-addressing table (linear probing, backward-shift
  * deletion) of 24-byte records behind its own spinlock, so threads touching
  * different addresses rarely meet and a live block costs 24 bytes at 100%
- * load (32-48 bytes at the table's 50-75% load), against ~88 bytes for a
+ * load (32-64 bytes between the 3/8 and 3/4 load the table keeps; the
+ * probe that costs is the first, a cache miss), against ~88 bytes for a
  * uthash record (UT_hash_handle alone is 56 bytes). */
 #ifndef LT_HEAP_H
 #define LT_HEAP_H
