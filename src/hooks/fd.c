@@ -272,6 +272,14 @@ LT_EXPORT int close(int fd)
 		}
 		return 0;
 	}
+	/* A program that closes every descriptor it did not open (daemons
+	 * do) would close libunwind's validation pipe; libunwind would then
+	 * write to whatever reuses the number. The descriptor is the
+	 * tracer's, never the program's: leave it open and report success. */
+	lt_fdrec_t rec;
+	if (!lt_guard_depth && lt_tracing() && lt_handle_fd_get(fd, &rec) &&
+	    rec.kind == LT_HK_TRACER)
+		return 0;
 	lt_hh_forget(fd);
 	return lt_real.close(fd);
 }
