@@ -334,3 +334,17 @@ Test(core, cpp_leak_free_keeps_status_under_gate, .timeout = 60)
 	cr_assert_str_eq(r.out, "ok\n");
 	lt_e2e_free(&r);
 }
+
+Test(core, program_closing_every_fd_still_traced, .timeout = 60)
+{
+	lt_run_t r;
+	RUN(r, "close_all_fds", NULL, NULL);
+	cr_assert_eq(r.status, 23, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "ok\n");
+	json_t *g = group_at(&r, "leak_after_close");
+	cr_assert_eq(lt_e2e_group_bytes(g), 33);
+	assert_first_frame(g, "leak_after_close");
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_bytes"), 33);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_handles"), 0);
+	lt_e2e_free(&r);
+}
