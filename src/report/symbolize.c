@@ -281,6 +281,24 @@ static int dwarf_in_file(lt_sym_t *s, Dwfl_Module *mod)
 	return in_file;
 }
 
+/* glibc names many functions by an internal alias in its symbol table
+ * ("__strdup", "__getdelim") and exports the public name for the same code:
+ * report the name people call ("strdup", "getdelim") when the public one
+ * resolves to the very same address. */
+static const char *public_alias(const char *name, uintptr_t start, char *buf, size_t cap)
+{
+	if (!name || name[0] != '_' || name[1] != '_' || !name[2] || name[2] == '_')
+		return name;
+	const char *cand = name + 2;
+	size_t n = strcspn(cand, "@");
+	if (n + 1 > cap)
+		return name;
+	memcpy(buf, cand, n);
+	buf[n] = 0;
+	void *addr = dlsym(RTLD_DEFAULT, buf);
+	return addr && (uintptr_t)addr == start ? buf : name;
+}
+
 /* The C runtime's frames at the bottom of every stack: their names say all
  * there is to say, and reading libc's separate debug file for them alone
  * would cost every leaking process ~0.3 s. */
@@ -314,7 +332,11 @@ static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int full)
 	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 	out[0].module = intern(modname);
 
-	const char *sym = dwfl_module_addrname(mod, look);
+	GElf_Off sym_off = 0;
+	GElf_Sym elf_sym;
+	const char *sym = dwfl_module_addrinfo(mod, look, &sym_off, &elf_sym, NULL, NULL, NULL);
+	char public_name[256];
+	sym = public_alias(sym, (uintptr_t)(look - sym_off), public_name, sizeof public_name);
 	int line = 0;
 	const char *file = NULL;
 	int use_dwarf = (full && !runtime_frame(sym)) || dwarf_in_file(s, mod);
