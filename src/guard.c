@@ -8,19 +8,17 @@ int lt_state = LT_STATE_BOOT;
 LT_TLS int lt_guard_depth;
 LT_TLS void *lt_guard_deferred;
 
+static void forget_and_free(void *p)
+{
+	lt_heap_remove(p, NULL);
+	lt_real.free(p);
+}
+
 void lt_guard_drain(void)
 {
 	/* Hold the guard so the frees below do not recurse into tracking, and
 	 * loop because a signal may defer more meanwhile. */
 	lt_guard_depth++;
-	void *list;
-	while ((list = __atomic_exchange_n(&lt_guard_deferred, NULL, __ATOMIC_RELAXED))) {
-		while (list) {
-			void *next = *(void **)list;
-			lt_heap_remove(list, NULL);
-			lt_real.free(list);
-			list = next;
-		}
-	}
+	lt_defer_drain(&lt_guard_deferred, forget_and_free);
 	lt_guard_depth--;
 }

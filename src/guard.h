@@ -25,6 +25,7 @@
 
 #include <stdatomic.h>
 
+#include "defer.h"
 #include "lt.h"
 
 enum lt_state {
@@ -36,15 +37,12 @@ enum lt_state {
 extern int lt_state;
 extern LT_TLS int lt_guard_depth;
 
-/* Deferred frees, chained through the freed blocks' own first word: a push
- * is two stores and the drain takes the whole list with one exchange, so a
- * signal handler interrupting either end cannot lose or repeat a block. */
+/* Frees deferred while this thread holds a heap shard lock (defer.h). */
 extern LT_TLS void *lt_guard_deferred;
 
 static inline void lt_guard_defer_free(void *p)
 {
-	*(void **)p = lt_guard_deferred;
-	__atomic_store_n(&lt_guard_deferred, p, __ATOMIC_RELAXED);
+	lt_defer_push(&lt_guard_deferred, p);
 }
 
 static inline int lt_tracing(void)

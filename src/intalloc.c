@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "defer.h"
 #include "lock.h"
 #include "lt.h"
 
@@ -53,19 +54,17 @@ static inline void ia_lock(void)
  * freeing a block it got from here) are chained through the blocks and
  * released right after the lock is dropped, as guard.h does for the heap. */
 static LT_TLS void *ia_deferred;
-static void drain_deferred(void);
 
 static inline void ia_unlock(void)
 {
 	ia_held = 0;
 	lt_unlock(&ia_lock_);
 	if (LT_UNLIKELY(ia_deferred != NULL))
-		drain_deferred();
+		lt_defer_drain(&ia_deferred, lt_ia_free);
 }
 static void *free_list[NCLASS];
 static void *page_free[NPCLASS];
 static char *slab_cur, *slab_end;
-static _Atomic size_t mapped;
 
 static char *region;                  /* reserved range [region, region_end) */
 static char *region_end;
@@ -139,8 +138,6 @@ void *lt_ia_map(size_t size)
 		p = carve(len);
 	}
 	ia_unlock();
-	if (p)
-		atomic_fetch_add_explicit(&mapped, len, memory_order_relaxed);
 	return p;
 }
 
@@ -155,12 +152,6 @@ void lt_ia_unmap(void *p, size_t size)
 	*(void **)p = page_free[c];
 	page_free[c] = p;
 	ia_unlock();
-	atomic_fetch_sub_explicit(&mapped, len, memory_order_relaxed);
-}
-
-size_t lt_ia_mapped_bytes(void)
-{
-	return atomic_load_explicit(&mapped, memory_order_relaxed);
 }
 
 static int class_of(size_t total)
@@ -191,7 +182,6 @@ static void *alloc_small(size_t total, int blocking)
 				ia_unlock();
 				return NULL;
 			}
-			atomic_fetch_add_explicit(&mapped, SLAB, memory_order_relaxed);
 			slab_cur = s;
 			slab_end = s + SLAB;
 		}
@@ -269,8 +259,7 @@ void lt_ia_free(void *p)
 	if (!p)
 		return;
 	if (LT_UNLIKELY(ia_held)) {
-		*(void **)p = ia_deferred;
-		__atomic_store_n(&ia_deferred, p, __ATOMIC_RELAXED);
+		lt_defer_push(&ia_deferred, p);
 		return;
 	}
 	struct hdr *h = header(p);
@@ -283,18 +272,6 @@ void lt_ia_free(void *p)
 	*(void **)((char *)h + HDR) = free_list[c];
 	free_list[c] = h;
 	ia_unlock();
-}
-
-static void drain_deferred(void)
-{
-	void *list;
-	while ((list = __atomic_exchange_n(&ia_deferred, NULL, __ATOMIC_RELAXED))) {
-		while (list) {
-			void *next = *(void **)list;
-			lt_ia_free(list);
-			list = next;
-		}
-	}
 }
 
 void *lt_ia_realloc(void *p, size_t old, size_t size)

@@ -15,7 +15,6 @@ size_t lt_ia_usable_size(void *p);
 void *lt_ia_map(size_t size);            /* page-granular, zeroed, or NULL */
 void lt_ia_unmap(void *p, size_t size);
 char *lt_ia_strdup(const char *s);
-size_t lt_ia_mapped_bytes(void);         /* bytes in use by the tracer */
 void lt_ia_prefork(void);
 void lt_ia_postfork(void);
 

@@ -97,11 +97,6 @@ int lt_signal_parse(const char *s)
 	return (int)v;
 }
 
-int lt_signal_snapshot_signo(void)
-{
-	return snap_signo;
-}
-
 static void snapshot_handler(int sig)
 {
 	(void)sig;

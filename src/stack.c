@@ -40,7 +40,6 @@ static lt_stack_t **_Atomic chunks[MAX_CHUNKS];
 static struct index *_Atomic cur_index;
 static _Atomic uint32_t nstacks;        /* ids are 1..nstacks */
 static lt_lock_t depot_lock = LT_LOCK_INIT;
-static size_t depot_bytes;
 static int capture_depth = 16;
 
 /* address ranges whose frames are trimmed from the top of a stack: the
@@ -110,21 +109,14 @@ void lt_stack_init(int depth)
 	for (size_t i = 0; i < sizeof news / sizeof news[0]; i++)
 		add_symbol_range(news[i]);
 	struct index *ix = lt_ia_map(sizeof(struct index) + INITIAL_INDEX * sizeof(uint32_t));
-	if (ix) {
+	if (ix)
 		ix->mask = INITIAL_INDEX - 1;
-		depot_bytes += sizeof(struct index) + INITIAL_INDEX * sizeof(uint32_t);
-	}
 	atomic_store(&cur_index, ix);
 }
 
 void lt_stack_clear_trim(void)
 {
 	ntrim = 0;
-}
-
-int lt_stack_depth(void)
-{
-	return capture_depth;
 }
 
 static inline uint64_t hash_frames(const uintptr_t *pc, uint32_t n)
@@ -190,7 +182,6 @@ static struct index *grow_index(struct index *old)
 			i = (i + 1) & ix->mask;
 		atomic_store_explicit(&ix->slot[i], id, memory_order_relaxed);
 	}
-	depot_bytes += bytes;
 	/* the old index stays mapped: readers may still be probing it */
 	return ix;
 }
@@ -222,13 +213,11 @@ uint32_t lt_stack_intern(const uintptr_t *pc, uint32_t n)
 		c = lt_ia_map(CHUNK * sizeof(lt_stack_t *));
 		if (!c)
 			goto out;
-		depot_bytes += CHUNK * sizeof(lt_stack_t *);
 		atomic_store_explicit(&chunks[ci], c, memory_order_release);
 	}
 	lt_stack_t *s = lt_ia_alloc(sizeof(lt_stack_t) + n * sizeof(uintptr_t));
 	if (!s)
 		goto out;
-	depot_bytes += sizeof(lt_stack_t) + n * sizeof(uintptr_t);
 	s->hash = h;
 	s->id = next;
 	s->depth = n;
@@ -269,11 +258,6 @@ LT_NOINLINE uint32_t lt_stack_capture(void)
 	if (depth <= 0)
 		return 0;
 	return lt_stack_intern((const uintptr_t *)(buf + i), (uint32_t)depth);
-}
-
-size_t lt_stack_depot_bytes(void)
-{
-	return depot_bytes;
 }
 
 void lt_stack_prefork(void)

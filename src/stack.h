@@ -28,13 +28,10 @@ uint32_t lt_stack_count(void);
 
 /* One-time setup: caching policy, own text range, capture depth. */
 void lt_stack_init(int depth);
-int lt_stack_depth(void);
 /* Forget the trimmed ranges (unit tests, where the "tracer" is the test). */
 void lt_stack_clear_trim(void);
 /* Is pc inside a tracer or allocator-wrapper frame that must be trimmed? */
 int lt_stack_is_tracer_pc(uintptr_t pc);
-/* Bytes used by the depot (entries and index). */
-size_t lt_stack_depot_bytes(void);
 
 void lt_stack_prefork(void);
 void lt_stack_postfork(void);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "report/emit.h"
 
 static const struct {
 	const char *name;
@@ -24,27 +25,16 @@ int lt_tool_after_run(pid_t pid, const char *output, const char *html, int statu
 	char path[4096];
 	/* the report file name follows the output pattern with %p = pid and
 	 * %n = 0 (the exit report is the first of its process) */
-	size_t n = 0;
-	for (const char *p = output; *p && n + 32 < sizeof path; p++) {
-		if (*p == '%' && p[1] == 'p') {
-			n += (size_t)snprintf(path + n, sizeof path - n, "%d", (int)pid);
-			p++;
-		} else if (*p == '%' && p[1] == 'n') {
-			path[n++] = '0';
-			p++;
-		} else if (*p == '%' && p[1] == '%') {
-			path[n++] = '%';
-			p++;
-		} else {
-			path[n++] = *p;
-		}
+	if (lt_out_expand(output, (int)pid, 0, path, sizeof path)) {
+		fprintf(stderr, "leaktrace: warning: --output=%s is not a valid pattern; no page written\n",
+			output);
+		path[0] = 0;
 	}
-	path[n] = 0;
 	char *argv[] = { "report", "--html", (char *)html, path, NULL };
-	if (access(path, R_OK) == 0) {
+	if (path[0] && access(path, R_OK) == 0) {
 		if (lt_cmd_report(4, argv) == 0)
 			fprintf(stderr, "leaktrace: wrote %s\n", html);
-	} else {
+	} else if (path[0]) {
 		fprintf(stderr, "leaktrace: warning: no report at %s; no page written\n", path);
 	}
 	if (WIFSIGNALED(status)) {

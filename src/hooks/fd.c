@@ -36,6 +36,16 @@ static inline int needs_mode(int flags)
 
 #define FAIL_IF_UNRESOLVED(name) LT_REAL_OR_ENOSYS(name, -1)
 
+/* A call that returns a new descriptor (or -1), traced as kind "fd". */
+#define SIMPLE_HOOK(name, params, args)                                        \
+	LT_EXPORT int name params                                              \
+	{                                                                      \
+		FAIL_IF_UNRESOLVED(name);                                      \
+		int fd = lt_real.name args;                                    \
+		lt_hh_created(fd, LT_KIND_FD);                                 \
+		return fd;                                                     \
+	}
+
 /* ---- open family --------------------------------------------------------- */
 
 #define OPEN_HOOK(name)                                                        \
@@ -76,53 +86,12 @@ OPENAT_HOOK(openat)
 OPENAT_HOOK(openat64)
 
 /* What _FORTIFY_SOURCE builds call for open(path, flags) without a mode. */
-LT_EXPORT int __open_2(const char *path, int flags)
-{
-	FAIL_IF_UNRESOLVED(__open_2);
-	int fd = lt_real.__open_2(path, flags);
-	lt_hh_created(fd, LT_KIND_FD);
-	return fd;
-}
-
-LT_EXPORT int __open64_2(const char *path, int flags)
-{
-	FAIL_IF_UNRESOLVED(__open64_2);
-	int fd = lt_real.__open64_2(path, flags);
-	lt_hh_created(fd, LT_KIND_FD);
-	return fd;
-}
-
-LT_EXPORT int __openat_2(int dirfd, const char *path, int flags)
-{
-	FAIL_IF_UNRESOLVED(__openat_2);
-	int fd = lt_real.__openat_2(dirfd, path, flags);
-	lt_hh_created(fd, LT_KIND_FD);
-	return fd;
-}
-
-LT_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
-{
-	FAIL_IF_UNRESOLVED(__openat64_2);
-	int fd = lt_real.__openat64_2(dirfd, path, flags);
-	lt_hh_created(fd, LT_KIND_FD);
-	return fd;
-}
-
-LT_EXPORT int creat(const char *path, mode_t mode)
-{
-	FAIL_IF_UNRESOLVED(creat);
-	int fd = lt_real.creat(path, mode);
-	lt_hh_created(fd, LT_KIND_FD);
-	return fd;
-}
-
-LT_EXPORT int creat64(const char *path, mode_t mode)
-{
-	FAIL_IF_UNRESOLVED(creat64);
-	int fd = lt_real.creat64(path, mode);
-	lt_hh_created(fd, LT_KIND_FD);
-	return fd;
-}
+SIMPLE_HOOK(__open_2, (const char *path, int flags), (path, flags))
+SIMPLE_HOOK(__open64_2, (const char *path, int flags), (path, flags))
+SIMPLE_HOOK(__openat_2, (int dirfd, const char *path, int flags), (dirfd, path, flags))
+SIMPLE_HOOK(__openat64_2, (int dirfd, const char *path, int flags), (dirfd, path, flags))
+SIMPLE_HOOK(creat, (const char *path, mode_t mode), (path, mode))
+SIMPLE_HOOK(creat64, (const char *path, mode_t mode), (path, mode))
 
 /* ---- pipes and duplicates ------------------------------------------------ */
 
@@ -230,15 +199,6 @@ FCNTL_HOOK(fcntl)
 FCNTL_HOOK(fcntl64)
 
 /* ---- special descriptors ----------------------------------------------------- */
-
-#define SIMPLE_HOOK(name, params, args)                                        \
-	LT_EXPORT int name params                                              \
-	{                                                                      \
-		FAIL_IF_UNRESOLVED(name);                                      \
-		int fd = lt_real.name args;                                    \
-		lt_hh_created(fd, LT_KIND_FD);                                 \
-		return fd;                                                     \
-	}
 
 SIMPLE_HOOK(epoll_create, (int size), (size))
 SIMPLE_HOOK(epoll_create1, (int flags), (flags))

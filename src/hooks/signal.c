@@ -8,9 +8,6 @@
 #include "../snapshot.h"
 #include "hook.h"
 
-const struct sigaction *lt_signal_app_action(int signo);
-void lt_signal_set_app_action(int signo, const struct sigaction *act);
-
 LT_EXPORT int sigaction(int signo, const struct sigaction *act, struct sigaction *old)
 {
 	if (!lt_hook_ready() || !lt_real.sigaction) {

@@ -40,7 +40,7 @@ int lt_e2e_start_native(lt_run_t *r, const char *name, char *const argv[]);
 int lt_e2e_wait(lt_run_t *r);
 /* What the started program wrote to stdout so far. Caller frees. */
 char *lt_e2e_read_stdout(const lt_run_t *r);
-/* Files in the run's directory whose name contains suffix. */
+/* Files in the run's directory whose name contains the given text. */
 int lt_e2e_count_files(const lt_run_t *r, const char *suffix);
 /* Run a command (argv[0] is a path), capture output; returns its status.
  * Caller frees *out and *err (err may be NULL). */
