@@ -10,16 +10,19 @@
  * meant to release, and stdio is not yet flushed. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "fork.h"
+#include "gate.h"
 #include "guard.h"
 #include "handle.h"
 #include "log.h"
 #include "options.h"
 #include "real.h"
 #include "snapshot.h"
+#include "report/emit.h"
 #include "report/report.h"
 #include "stack.h"
 #include "suppress.h"
@@ -32,6 +35,7 @@ __attribute__((constructor(101))) static void lt_init(void)
 	lt_real_init();
 	lt_clock_start_ms = lt_clock_abs_ms();
 	lt_opt_load();
+	lt_gate_init();
 	lt_stack_init((int)lt_opt.depth);
 	if (lt_opt.suppressions[0])
 		lt_supp_load(lt_opt.suppressions);
@@ -43,7 +47,16 @@ __attribute__((constructor(101))) static void lt_init(void)
 	lt_guard_release();
 }
 
-/* Write the exit report once and apply the gate. */
+/* Where this process's exit report went, for the launcher's record. */
+static void report_path(char *out, size_t cap)
+{
+	if (!strcmp(lt_opt.output, "stderr") ||
+	    lt_out_expand(lt_opt.output, (int)getpid(), lt_report_next_sequence() - 1, out, cap))
+		snprintf(out, cap, "stderr");
+}
+
+/* Write the exit report once and apply the gate - in the process that
+ * exec'd this image only, never in a fork-only child (gate.c says why). */
 void lt_init_exit_report(void)
 {
 	if (__atomic_exchange_n(&reported, 1, __ATOMIC_ACQ_REL))
@@ -58,8 +71,16 @@ void lt_init_exit_report(void)
 	lt_signal_report_lock();
 	lt_report_run(LT_REASON_EXIT, 0, &failed);
 	lt_signal_report_unlock();
+	int applies = lt_gate_applies();
+	if (applies && lt_opt.gate_dir[0]) {
+		uint64_t bytes, handles;
+		char path[4096];
+		lt_report_last_totals(&bytes, &handles);
+		report_path(path, sizeof path);
+		lt_gate_record(failed, bytes, handles, path);
+	}
 	lt_guard_release();
-	if (failed && lt_opt.exitcode) {
+	if (failed && applies && lt_opt.exitcode) {
 		/* stdio is flushed only after the destructors: flush now or the
 		 * program's buffered output is lost with _exit */
 		fflush(NULL);

@@ -13,6 +13,12 @@
 #define MAX_WARNINGS 100   /* after that, stay quiet: never flood a server's log */
 
 static atomic_int nwarn;
+static int muted;
+
+void lt_log_mute(int on)
+{
+	muted = on;
+}
 
 static void emit(const char *level, const char *fmt, va_list ap)
 {
@@ -30,7 +36,7 @@ static void emit(const char *level, const char *fmt, va_list ap)
 
 void lt_log_warn(const char *fmt, ...)
 {
-	if (atomic_fetch_add(&nwarn, 1) >= MAX_WARNINGS)
+	if (muted || atomic_fetch_add(&nwarn, 1) >= MAX_WARNINGS)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
@@ -48,6 +54,8 @@ void lt_log_error(const char *fmt, ...)
 
 void lt_log_info(const char *fmt, ...)
 {
+	if (muted)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	emit("", fmt, ap);

@@ -12,6 +12,9 @@ void lt_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 		if (!__atomic_exchange_n(&lt_once_, 1, __ATOMIC_RELAXED))   \
 			lt_log_warn(__VA_ARGS__);                           \
 	} while (0)
+/* The command-line tool parses options the program will report on itself:
+ * it mutes warnings and info meanwhile (errors still print). */
+void lt_log_mute(int on);
 void lt_log_fatal_assert(const char *expr, const char *file, int line);
 
 #endif

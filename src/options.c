@@ -281,6 +281,24 @@ int lt_opt_parse(lt_options_t *o, const char *s, int secure)
 	return problems;
 }
 
+/* See LT_PUBLISHED_MARKER in options.h. Initialised, so it sits in .data:
+ * the shim's file-backed writable mapping, named in /proc/PID/maps. */
+static struct {
+	char marker[LT_PUBLISHED_MARKER_LEN];
+	char snapshot_signal[LT_OPT_STR_MAX];
+	char output[LT_OPT_STR_MAX];
+} published __attribute__((used)) = { .marker = LT_PUBLISHED_MARKER };
+
+_Static_assert(sizeof published == LT_PUBLISHED_SIZE, "published layout");
+
+static void publish(void)
+{
+	memcpy(published.snapshot_signal, lt_opt.snapshot_signal, sizeof published.snapshot_signal);
+	memcpy(published.output, lt_opt.output, sizeof published.output);
+	/* nothing in the shim reads them: keep the stores */
+	__asm__ volatile("" : : "r"(&published) : "memory");
+}
+
 /* A program may provide defaults, as with __lsan_default_options. */
 __attribute__((weak)) const char *__leaktrace_default_options(void);
 
@@ -296,6 +314,7 @@ void lt_opt_load(void)
 	const char *env = getenv("LEAKTRACE_OPTIONS");
 	if (env)
 		lt_opt_parse(&lt_opt, env, secure);
+	publish();
 	if (lt_opt.verbosity >= 1)
 		lt_opt_print(&lt_opt);
 }

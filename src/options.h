@@ -22,6 +22,7 @@ enum {
 enum { LT_FMT_TEXT, LT_FMT_JSON, LT_FMT_BOTH };
 enum { LT_REPORT_OFF, LT_REPORT_EXIT };
 enum { LT_DEBUGINFO_SHOWN, LT_DEBUGINFO_ALL };
+enum { LT_FORKREP_NEVER, LT_FORKREP_LEAKS, LT_FORKREP_ALWAYS };
 
 #define LT_OPT_FIELD_BOOL int
 #define LT_OPT_FIELD_INT long
@@ -54,6 +55,17 @@ int lt_opt_parse(lt_options_t *o, const char *s, int secure);
 void lt_opt_load(void);
 /* Print the effective options (verbosity>=1 or help=1). */
 void lt_opt_print(const lt_options_t *o);
+
+/* The options `leaktrace snapshot` needs, kept in the shim's own writable
+ * data behind this marker: programs that rewrite their environment for a
+ * process title (redis, nginx, postgres) wipe LEAKTRACE_OPTIONS from
+ * /proc/PID/environ, so the command finds the shim in /proc/PID/maps and
+ * reads these from /proc/PID/mem. Layout: the marker (NUL-padded to
+ * LT_PUBLISHED_MARKER_LEN bytes), then snapshot_signal and output, each
+ * LT_OPT_STR_MAX bytes, NUL-terminated. */
+#define LT_PUBLISHED_MARKER "leaktrace:published-options:1"
+#define LT_PUBLISHED_MARKER_LEN 32
+#define LT_PUBLISHED_SIZE (LT_PUBLISHED_MARKER_LEN + 2 * LT_OPT_STR_MAX)
 
 /* Table access for tests and the man-page check. */
 int lt_opt_count(void);

@@ -2,10 +2,23 @@
  * Finds libleaktrace.so (LEAKTRACE_LIB, the build tree next to this
  * executable, or the installed library directory), prepends it to any
  * LD_PRELOAD already set, turns command-line flags into LEAKTRACE_OPTIONS
- * (after whatever the environment already says, so flags win), and execs
- * the program: its exit status and signals are its own, or the gate's. */
+ * (after whatever the environment already says, so flags win), and runs
+ * the program as a child: its exit status and signals are its own, or the
+ * gate's.
+ *
+ * The launcher gates the whole process tree: it passes a private directory
+ * in gate_dir, where every process that gates (not fork-only children, see
+ * src/gate.c) leaves its verdict at exit. After the child exits it prints
+ * one line per process that leaked and exits with the exitcode when the
+ * child itself succeeded, so `leaktrace -- make check` fails when a test
+ * leaked even if make or a shell ignored that test's status. A launcher
+ * started under another one (a Makefile calling leaktrace) forwards the
+ * failing verdicts to the outer directory too. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +28,8 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "log.h"
+#include "options.h"
 
 static int exists(const char *p)
 {
@@ -92,6 +107,155 @@ static void append_kv(char *opts, size_t cap, const char *key, const char *val)
 	append(opts, cap, kv);
 }
 
+/* ---- the tree gate -------------------------------------------------------- */
+
+/* Parse an options string without the warnings (the program prints them). */
+static void parse_quietly(lt_options_t *o, const char *opts)
+{
+	lt_opt_defaults(o);
+	lt_log_mute(1);
+	lt_opt_parse(o, opts, 0);
+	lt_log_mute(0);
+}
+
+typedef struct verdict {
+	long pid;
+	int failed, ended;
+	unsigned long long bytes, handles;
+	char exe[PATH_MAX + 32], report[PATH_MAX + 32];
+	char name[256];
+} verdict_t;
+
+static int read_record(const char *dir, const char *name, verdict_t *v)
+{
+	char path[PATH_MAX + 300], line[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	memset(v, 0, sizeof *v);
+	snprintf(v->name, sizeof v->name, "%s", name);
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "pid ", 4))
+			v->pid = atol(line + 4);
+		else if (!strncmp(line, "failed ", 7))
+			v->failed = atoi(line + 7);
+		else if (!strncmp(line, "leaked_bytes ", 13))
+			v->bytes = strtoull(line + 13, NULL, 10);
+		else if (!strncmp(line, "leaked_handles ", 15))
+			v->handles = strtoull(line + 15, NULL, 10);
+		else if (!strncmp(line, "exe ", 4))
+			snprintf(v->exe, sizeof v->exe, "%s", line + 4);
+		else if (!strncmp(line, "report ", 7))
+			snprintf(v->report, sizeof v->report, "%s", line + 7);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	const verdict_t *x = a, *y = b;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && !strcmp(s + n - m, suf);
+}
+
+static void copy_file(const char *from, const char *todir, const char *name)
+{
+	char tmp[PATH_MAX + 300], to[PATH_MAX + 300], buf[8192];
+	snprintf(tmp, sizeof tmp, "%s/%s.tmp", todir, name);
+	snprintf(to, sizeof to, "%s/%s", todir, name);
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	ssize_t n = 0;
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	if (in >= 0)
+		close(in);
+	if (out >= 0) {
+		close(out);
+		if (n < 0 || rename(tmp, to))
+			unlink(tmp);
+	}
+}
+
+/* Read the verdicts, print one line per process that leaked, forward them
+ * to an outer launcher's directory, remove ours. Returns the number of
+ * processes that failed the gate. */
+static int collect(const char *dir, const char *outer)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	verdict_t *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int end = has_suffix(e->d_name, ".end"), run = has_suffix(e->d_name, ".run");
+		if (!end && !run)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = realloc(v, cap * sizeof *v);
+			if (!v)
+				break;
+		}
+		if (read_record(dir, e->d_name, &v[n]) == 0) {
+			v[n].ended = end;
+			n++;
+		}
+	}
+	closedir(d);
+	if (!v)
+		n = 0;
+	qsort(v, n, sizeof *v, by_pid);
+	int failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].ended && v[i].failed) {
+			failed++;
+			fprintf(stderr, "leaktrace: process %ld (%s) leaked %llu byte(s) and %llu "
+					"handle(s); report: %s\n", v[i].pid, v[i].exe, v[i].bytes,
+				v[i].handles, v[i].report);
+			if (outer && outer[0]) {
+				char from[PATH_MAX + 300];
+				snprintf(from, sizeof from, "%s/%s", dir, v[i].name);
+				copy_file(from, outer, v[i].name);
+			}
+		} else if (!v[i].ended && kill((pid_t)v[i].pid, 0) == 0) {
+			/* a daemon the tree started: its verdict comes too late */
+			fprintf(stderr, "leaktrace: process %ld (%s) is still running; its leaks are "
+					"not gated\n", v[i].pid, v[i].exe);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX + 300];
+		snprintf(path, sizeof path, "%s/%s", dir, v[i].name);
+		unlink(path);
+	}
+	free(v);
+	/* a daemon still running writes into a directory that is gone, and
+	 * says nothing; rmdir fails if it just wrote a temp file: leave it */
+	rmdir(dir);
+	return failed;
+}
+
+static pid_t child_pid;
+
+static void forward(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
 int lt_cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -145,6 +309,32 @@ int lt_cmd_run(int argc, char **argv)
 		fprintf(stderr, "leaktrace: error: libleaktrace.so not found (set LEAKTRACE_LIB or install leaktrace)\n");
 		return 2;
 	}
+	/* the tree gate, unless the gate is off */
+	lt_options_t *o = calloc(1, sizeof *o);
+	char outer[LT_OPT_STR_MAX] = "", gate_dir[PATH_MAX] = "";
+	if (!o) {
+		fprintf(stderr, "leaktrace: error: out of memory\n");
+		return 2;
+	}
+	if (env && *env) {
+		parse_quietly(o, env);
+		snprintf(outer, sizeof outer, "%s", o->gate_dir);
+	}
+	parse_quietly(o, opts);
+	long exitcode = o->exitcode;
+	free(o);
+	if (exitcode) {
+		const char *tmpdir = getenv("TMPDIR");
+		snprintf(gate_dir, sizeof gate_dir, "%s/leaktrace-gate.XXXXXX",
+			 tmpdir && *tmpdir ? tmpdir : "/tmp");
+		if (!mkdtemp(gate_dir)) {
+			fprintf(stderr, "leaktrace: warning: cannot create %s: %s; only the program's "
+					"own status gates\n", gate_dir, strerror(errno));
+			gate_dir[0] = 0;
+		} else {
+			append_kv(opts, sizeof opts, "gate_dir", gate_dir);
+		}
+	}
 	char preload[PATH_MAX * 2];
 	const char *old = getenv("LD_PRELOAD");
 	if (old && *old)
@@ -154,28 +344,55 @@ int lt_cmd_run(int argc, char **argv)
 	setenv("LD_PRELOAD", preload, 1);
 	if (opts[0])
 		setenv("LEAKTRACE_OPTIONS", opts, 1);
-	if (!html) {
+	if (html && (!output || !strcmp(output, "stderr"))) {
+		fprintf(stderr, "leaktrace: error: --html needs --output=FILE and --format=json or both\n");
+		if (gate_dir[0])
+			rmdir(gate_dir);
+		return 2;
+	}
+	if (!html && !gate_dir[0]) {
 		execvp(argv[optind], argv + optind);
 		fprintf(stderr, "leaktrace: error: cannot run %s: %s\n", argv[optind], strerror(errno));
 		return 127;
 	}
-	if (!output || !strcmp(output, "stderr")) {
-		fprintf(stderr, "leaktrace: error: --html needs --output=FILE and --format=json or both\n");
-		return 2;
-	}
+	/* Ctrl-C and Ctrl-\ reach the whole foreground group, the child
+	 * included: the launcher stays to collect (as system() does);
+	 * termination requests sent to the launcher alone go on to the child */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTERM, forward);
+	signal(SIGHUP, forward);
 	pid_t pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "leaktrace: error: fork: %s\n", strerror(errno));
 		return 2;
 	}
 	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		execvp(argv[optind], argv + optind);
 		fprintf(stderr, "leaktrace: error: cannot run %s: %s\n", argv[optind], strerror(errno));
 		_exit(127);
 	}
+	child_pid = pid;
 	unsetenv("LD_PRELOAD");
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	return lt_tool_after_run(pid, output, html, status);
+	int failed = gate_dir[0] ? collect(gate_dir, outer) : 0;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	/* the program's own failure (or signal) wins; else the tree's leaks */
+	if (failed && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		status = (int)(exitcode & 0xff) << 8;
+	if (html)
+		return lt_tool_after_run(pid, output, html, status);
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+		return 128 + WTERMSIG(status);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

@@ -161,9 +161,10 @@ void lt_json_write(const lt_report_t *r, lt_buf_t *b)
 	lt_buf_puts(b, ", \"counted_kinds\": ");
 	write_set(b, kinds, (int)LT_ARRAY_LEN(kinds), (unsigned)lt_opt.fail_on);
 	lt_buf_printf(b, ", \"threshold_bytes\": %llu, \"threshold_handles\": %ld, "
-			 "\"exitcode\": %ld, \"failed\": %s},\n",
+			 "\"exitcode\": %ld, \"failed\": %s, \"applies\": %s},\n",
 		      (unsigned long long)lt_opt.leak_threshold, lt_opt.handle_threshold,
-		      lt_opt.exitcode, r->gate_failed ? "true" : "false");
+		      lt_opt.exitcode, r->gate_failed ? "true" : "false",
+		      r->gate_applies ? "true" : "false");
 
 	lt_buf_printf(b, "  \"summary\": {\n    \"leaked_bytes\": %llu, \"leaked_blocks\": %llu, "
 			 "\"leaked_handles\": %llu,\n    \"live_bytes\": %llu, \"live_blocks\": %llu, "

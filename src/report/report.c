@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../clock.h"
+#include "../gate.h"
 #include "../heap.h"
 #include "../intalloc.h"
 #include "../log.h"
@@ -168,6 +169,7 @@ static int cmp_groups(const void *a, const void *b)
 
 static unsigned sequence;
 static double last_pause_ms;
+static uint64_t last_leaked_bytes, last_leaked_handles;
 
 static const char *self_exe(void)
 {
@@ -309,6 +311,29 @@ static void gate(lt_report_t *r)
 		  r->leaked_bytes > lt_opt.leak_threshold;
 	int handles = gated_handles > (uint64_t)lt_opt.handle_threshold;
 	r->gate_failed = lt_opt.exitcode != 0 && (mem || handles);
+	r->gate_applies = lt_gate_applies();
+}
+
+/* Whether to write this report: always, except the exit report of a
+ * fork-only child, which fork_report decides (a shell script's fifty
+ * subshells must not print fifty reports). "Leaked" is the gate's policy
+ * without the exitcode switch, so fork_report=leaks works with the gate off. */
+static int wanted(const lt_report_t *r)
+{
+	if (r->reason != LT_REASON_EXIT || r->gate_applies)
+		return 1;
+	if (lt_opt.fork_report == LT_FORKREP_ALWAYS)
+		return 1;
+	if (lt_opt.fork_report == LT_FORKREP_NEVER)
+		return 0;
+	uint64_t gated_handles = 0;
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const lt_group_t *g = r->sorted[i];
+		if (g->leaked && g->key.kind != LT_KIND_MEMORY && lt_report_kind_counts(g->key.kind))
+			gated_handles += g->count;
+	}
+	return (lt_report_kind_counts(LT_KIND_MEMORY) && r->leaked_bytes > lt_opt.leak_threshold) ||
+	       gated_handles > (uint64_t)lt_opt.handle_threshold;
 }
 
 static void free_report(lt_report_t *r)
@@ -354,13 +379,23 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 	HASH_ITER(hh, r.table, g, tmp) r.sorted[k++] = g;
 	qsort(r.sorted, r.ngroups, sizeof *r.sorted, cmp_groups);
 	gate(&r);
-	symbolize_groups(&r);
-	lt_emit_report(&r);
+	if (wanted(&r)) {
+		symbolize_groups(&r);
+		lt_emit_report(&r);
+	}
 	if (gate_failed)
 		*gate_failed = r.gate_failed;
 	last_pause_ms = r.pause_ms;
+	last_leaked_bytes = r.leaked_bytes;
+	last_leaked_handles = r.leaked_handles;
 	free_report(&r);
 	return 0;
+}
+
+void lt_report_last_totals(uint64_t *leaked_bytes, uint64_t *leaked_handles)
+{
+	*leaked_bytes = last_leaked_bytes;
+	*leaked_handles = last_leaked_handles;
 }
 
 double lt_report_last_pause_ms(void)

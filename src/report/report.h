@@ -109,7 +109,8 @@ typedef struct lt_report {
 	uint64_t unknown_handles;
 	uint64_t supp_bytes, supp_blocks, supp_handles;
 	uint64_t unknown_frees;
-	int gate_failed;
+	int gate_failed;               /* the policy's verdict (leaks over thresholds, exitcode != 0) */
+	int gate_applies;              /* 0 in a fork-only child: its status is never changed */
 	double pause_ms;               /* world stopped, for snapshots */
 } lt_report_t;
 
@@ -124,6 +125,9 @@ const char *lt_report_strdup(const char *s);
 
 /* Build and write a report. Returns 0; *gate_failed is set. */
 int lt_report_run(int reason, int signo, int *gate_failed);
+
+/* What the last report counted as leaked. */
+void lt_report_last_totals(uint64_t *leaked_bytes, uint64_t *leaked_handles);
 
 unsigned lt_report_next_sequence(void);
 /* How long the last report kept the other threads stopped. */
