@@ -2,13 +2,20 @@
  * ask a process running under leaktrace for a snapshot report and print
  * where it was written once it is complete.
  *
- * The process's own LEAKTRACE_OPTIONS (read from /proc/PID/environ) say
- * which signal it listens to and where reports go. Reports are renamed
+ * The shim is found by what /proc/PID/maps shows mapped (a libleaktrace*.so),
+ * not by LD_PRELOAD in /proc/PID/environ: redis, nginx and postgres write
+ * their process title over the environment block, and a program linked with
+ * the shim has no LD_PRELOAD at all. Which signal the process listens to
+ * and where its reports go come from the options the shim publishes in its
+ * own writable data (read through /proc/PID/mem; see LT_PUBLISHED_MARKER),
+ * else from LEAKTRACE_OPTIONS in /proc/PID/environ, else the defaults.
+ * Reports are renamed
  * into place whole, so the appearance of a new file (or a new inode at a
  * fixed path) means the report is complete. Before sending anything the
  * command checks that the process catches the signal: SIGUSR1's default
  * action would kill a process that is not running under leaktrace. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
 #include <limits.h>
@@ -23,6 +30,79 @@
 #include "cmds.h"
 #include "options.h"
 #include "snapshot.h"
+
+/* Whether a libleaktrace*.so is mapped; its writable mappings' ranges go
+ * to rw (up to max). Returns the number of ranges, or -errno, or -ENOENT
+ * when the shim is not mapped. */
+static int shim_mappings(int pid, unsigned long (*rw)[2], int max)
+{
+	char path[64], line[4096 + 128];
+	snprintf(path, sizeof path, "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	int found = 0, n = 0;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long lo, hi;
+		char perms[8];
+		int off = 0;
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms, &off) < 3 || !off)
+			continue;
+		char *file = line + off;
+		file[strcspn(file, "\n")] = 0;
+		const char *base = strrchr(file, '/');
+		base = base ? base + 1 : file;
+		if (strncmp(base, "libleaktrace", 12) || !strstr(base, ".so"))
+			continue;
+		found = 1;
+		if (perms[0] == 'r' && perms[1] == 'w' && n < max) {
+			rw[n][0] = lo;
+			rw[n][1] = hi;
+			n++;
+		}
+	}
+	fclose(f);
+	return found ? n : -ENOENT;
+}
+
+/* The options the shim published (snapshot_signal, output), read from the
+ * process's memory. 0 when found. */
+static int read_published(int pid, unsigned long (*rw)[2], int n, char *sig, char *output)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/mem", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = -ENOENT;
+	const size_t mlen = strlen(LT_PUBLISHED_MARKER) + 1;
+	for (int i = 0; i < n && rc; i++) {
+		size_t len = rw[i][1] - rw[i][0];
+		if (len > (64u << 20))
+			continue;
+		char *buf = malloc(len);
+		if (!buf)
+			break;
+		ssize_t got = pread(fd, buf, len, (off_t)rw[i][0]);
+		for (ssize_t k = 0; got > 0 && k + LT_PUBLISHED_SIZE <= got; k += 8) {
+			if (memcmp(buf + k, LT_PUBLISHED_MARKER, mlen))
+				continue;
+			const char *s = buf + k + LT_PUBLISHED_MARKER_LEN;
+			const char *o = s + LT_OPT_STR_MAX;
+			if (!memchr(s, 0, LT_OPT_STR_MAX) || !memchr(o, 0, LT_OPT_STR_MAX))
+				continue;
+			snprintf(sig, LT_OPT_STR_MAX, "%s", s);
+			snprintf(output, LT_OPT_STR_MAX, "%s", o);
+			rc = 0;
+			break;
+		}
+		if (got < 0 && rc == -ENOENT)
+			rc = -errno;
+		free(buf);
+	}
+	close(fd);
+	return rc;
+}
 
 static int read_environ(int pid, char *out_opts, size_t cap, int *has_preload)
 {
@@ -219,22 +299,32 @@ int lt_cmd_snapshot(int argc, char **argv)
 		fprintf(stderr, "leaktrace: error: '%s' is not a process id\n", argv[optind]);
 		return 2;
 	}
-	char opts[8192];
-	int preload = 0;
-	int rc = read_environ((int)pid, opts, sizeof opts, &preload);
-	if (rc) {
-		fprintf(stderr, "leaktrace: error: cannot read the environment of process %ld: %s\n",
-			pid, strerror(-rc));
+	unsigned long rw[16][2];
+	int nrw = shim_mappings((int)pid, rw, 16);
+	if (nrw == -ENOENT) {
+		fprintf(stderr, "leaktrace: error: process %ld is not running under leaktrace "
+				"(no libleaktrace*.so mapped in /proc/%ld/maps)\n", pid, pid);
 		return 2;
 	}
-	if (!preload) {
-		fprintf(stderr, "leaktrace: error: process %ld is not running under leaktrace "
-				"(no libleaktrace in its LD_PRELOAD)\n", pid);
+	if (nrw < 0) {
+		fprintf(stderr, "leaktrace: error: cannot read the mappings of process %ld: %s\n",
+			pid, strerror(-nrw));
 		return 2;
 	}
 	lt_options_t o;
 	lt_opt_defaults(&o);
-	lt_opt_parse(&o, opts, 0);
+	if (read_published((int)pid, rw, nrw, o.snapshot_signal, o.output) != 0) {
+		/* a shim without the published block, or no access to the
+		 * memory: the environment, if the program left it alone */
+		char opts[8192];
+		int preload = 0;
+		if (read_environ((int)pid, opts, sizeof opts, &preload) == 0 && opts[0])
+			lt_opt_parse(&o, opts, 0);
+		else
+			fprintf(stderr, "leaktrace: warning: cannot read the options of process %ld; "
+					"assuming snapshot_signal=%s and output=%s\n", pid,
+				o.snapshot_signal, o.output);
+	}
 	int sig = lt_signal_parse(sigarg ? sigarg : o.snapshot_signal);
 	if (sig <= 0) {
 		fprintf(stderr, "leaktrace: error: process %ld has snapshots off (snapshot_signal=%s)\n",
@@ -247,6 +337,7 @@ int lt_cmd_snapshot(int argc, char **argv)
 				"LEAKTRACE_OPTIONS=snapshot_signal=<a free signal>\n", pid, sig);
 		return 2;
 	}
+	int rc;
 	int to_stderr = !strcmp(o.output, "stderr");
 	char g[PATH_MAX];
 	int has_n;
