@@ -175,6 +175,75 @@ Test(robust, fork_inherit_reports_parent_blocks_in_child, .timeout = 60)
 	lt_e2e_free(&r);
 }
 
+/* Only the process that exec'd gates: a clean parent whose forked child
+ * leaks 72 bytes (memcheck: child "definitely lost: 72 bytes in 1 blocks",
+ * parent "All heap blocks were freed") keeps its status 0 under plain
+ * LD_PRELOAD; the child's report is written (it leaked), says the verdict
+ * did not apply, and the child's own status is unchanged too. */
+Test(robust, forked_child_leak_keeps_statuses, .timeout = 60)
+{
+	lt_run_t r;
+	RUN(r, "fork_child_only_leak", NULL, NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	reports_t rs;
+	load_dir(&rs, r.dir, ".json");
+	cr_assert_eq(rs.n, 2, "expected parent and child reports, got %d", rs.n);
+	json_t *child = report_of_pid(&rs, child_pid_of(&r));
+	cr_assert_not_null(child);
+	json_t *parent = rs.rep[0] == child ? rs.rep[1] : rs.rep[0];
+	cr_assert_eq(site_bytes(child, "child_only_leak"), 72);
+	json_t *cg = json_object_get(child, "gate");
+	cr_assert(json_is_true(json_object_get(cg, "failed")));
+	cr_assert(json_is_false(json_object_get(cg, "applies")));
+	json_t *pg = json_object_get(parent, "gate");
+	cr_assert(json_is_false(json_object_get(pg, "failed")));
+	cr_assert(json_is_true(json_object_get(pg, "applies")));
+	cr_assert_eq(jint(json_object_get(parent, "summary"), "leaked_bytes"), 0);
+	free_reports(&rs);
+	lt_e2e_free(&r);
+}
+
+/* fork_report=never: the leaking fork-only child writes no report */
+Test(robust, fork_report_never_silences_forked_children, .timeout = 60)
+{
+	lt_run_t r;
+	RUN(r, "fork_child_only_leak", "fork_report=never", NULL);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_eq(r.nreports, 1);
+	cr_assert_eq(site_bytes(r.report, "child_only_leak"), 0);
+	lt_e2e_free(&r);
+}
+
+/* Shells under plain LD_PRELOAD: bash's $(...) subshell is a fork-only
+ * child, so `set -e` no longer sees a gated status (valgrind
+ * --trace-children=yes --error-exitcode=23 prints "got hi" and exits 0);
+ * `sh -c PROG` still fails because PROG exec'd and gates itself. */
+static int shell(const char *script, char **out, char **err)
+{
+	char opts[64];
+	snprintf(opts, sizeof opts, "output=/dev/null");
+	setenv("LD_PRELOAD", getenv("LT_SHIM"), 1);
+	setenv("LEAKTRACE_OPTIONS", opts, 1);
+	char *argv[] = { "/bin/bash", "-c", (char *)script, NULL };
+	int st = lt_e2e_command(argv, out, err);
+	unsetenv("LD_PRELOAD");
+	unsetenv("LEAKTRACE_OPTIONS");
+	return st;
+}
+
+Test(robust, shell_subshells_keep_status_under_ld_preload, .timeout = 60)
+{
+	char *o, *e;
+	cr_assert_eq(shell("set -e; x=$(echo hi); echo got $x", &o, &e), 0, "stderr: %s", e);
+	cr_assert_str_eq(o, "got hi\n");
+	free(o); free(e);
+	char script[4200];
+	snprintf(script, sizeof script, "exec /bin/sh -c %s", lt_e2e_program("tree_leaf"));
+	cr_assert_eq(shell(script, &o, &e), 23, "stderr: %s", e);
+	cr_assert(strstr(o, "leaf "), "%s", o);
+	free(o); free(e);
+}
+
 Test(robust, vfork_posix_spawn_and_fork_exec_children_report, .timeout = 60)
 {
 	lt_run_t r;

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -200,5 +201,47 @@ Test(snapshot, program_handler_wins_and_is_reported, .timeout = 60)
 	kill(r.pid, SIGUSR1);
 	lt_e2e_wait(&r);
 	cr_assert_eq(r.status, 128 + SIGUSR1);
+	lt_e2e_free(&r);
+}
+
+/* A program that writes its process title over its environment (as redis,
+ * nginx and postgres do): /proc/PID/environ loses LD_PRELOAD and
+ * LEAKTRACE_OPTIONS, and `leaktrace snapshot` still finds the shim, the
+ * signal and the report path. memcheck (proctitle_server exit): definitely
+ * lost 96 bytes in 1 block (title_leak). */
+Test(snapshot, works_after_environment_is_overwritten, .timeout = 60)
+{
+	lt_run_t r;
+	cr_assert_eq(lt_e2e_start(&r, "proctitle_server", "exitcode=0", NULL), 0);
+	char *out = NULL;
+	for (int i = 0; i < 500; i++) {
+		free(out);
+		out = lt_e2e_read_stdout(&r);
+		if (strstr(out, "ready"))
+			break;
+		usleep(10000);
+	}
+	cr_assert(strstr(out, "ready"), "the program did not start: %s", out);
+	free(out);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/environ", r.pid);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f);
+	char env[65536];
+	size_t n = fread(env, 1, sizeof env - 1, f);
+	fclose(f);
+	cr_assert_null(memmem(env, n, "LD_PRELOAD", 10), "the environment was not overwritten");
+	cr_assert_null(memmem(env, n, "LEAKTRACE_OPTIONS", 17));
+	char *a = snapshot(r.pid);
+	json_t *j = load(a);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "reason")), "snapshot");
+	json_t *g = group_with(j, "title_leak");
+	cr_assert_not_null(g);
+	cr_assert_eq(json_integer_value(json_object_get(g, "bytes")), 96);
+	cr_assert_str_eq(json_string_value(json_object_get(g, "class")), "definitely_lost");
+	json_decref(j);
+	free(a);
+	kill(r.pid, SIGTERM);
+	lt_e2e_wait(&r);
 	lt_e2e_free(&r);
 }

@@ -110,3 +110,70 @@ Test(tool, usage_errors, .timeout = 60)
 	cr_assert(strstr(e, "'abc' is not a process id"), "%s", e);
 	free(o); free(e);
 }
+
+/* ---- the launcher gates the process tree -------------------------------- */
+
+static int count_prefix_lines(const char *s, const char *prefix)
+{
+	int n = 0;
+	for (const char *p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, prefix, strlen(prefix)))
+			n++;
+	return n;
+}
+
+Test(tool, bash_subshell_keeps_status, .timeout = 60)
+{
+	/* valgrind --trace-children=yes --error-exitcode=23: "got hi", 0 */
+	char *o, *e;
+	char *argv[] = { getenv("LT_TOOL"), "--output=/dev/null", "--", "/bin/bash", "-c",
+			 "set -e; x=$(echo hi); echo got $x", NULL };
+	cr_assert_eq(lt_e2e_command(argv, &o, &e), 0, "stderr: %s", e);
+	cr_assert_str_eq(o, "got hi\n");
+	cr_assert_eq(count_prefix_lines(e, "leaktrace: process "), 0, "%s", e);
+	free(o); free(e);
+}
+
+Test(tool, sh_c_leaky_fails, .timeout = 60)
+{
+	char *o, *e;
+	char *argv[] = { getenv("LT_TOOL"), "--output=/dev/null", "--", "/bin/sh", "-c",
+			 (char *)lt_e2e_program("tree_leaf"), NULL };
+	cr_assert_eq(lt_e2e_command(argv, &o, &e), 23, "stderr: %s", e);
+	free(o); free(e);
+}
+
+/* bash ignores the leaf's status; the launcher still fails, with one line
+ * naming the leaf (memcheck on tree_leaf: definitely lost 48 bytes in 1
+ * block) and where its report went */
+Test(tool, tree_gate_fails_when_a_leaf_leaked, .init = mk, .timeout = 60)
+{
+	char out[128], script[4200], *o, *e;
+	snprintf(out, sizeof out, "--output=%s/r.%%p.json", dir);
+	snprintf(script, sizeof script, "%s; true", lt_e2e_program("tree_leaf"));
+	char *argv[] = { getenv("LT_TOOL"), "--format=json", out, "--", "/bin/bash", "-c", script,
+			 NULL };
+	cr_assert_eq(lt_e2e_command(argv, &o, &e), 23, "stderr: %s", e);
+	const char *leaf = strstr(o, "leaf ");
+	cr_assert_not_null(leaf, "%s", o);
+	int pid = atoi(leaf + 5);
+	char want[8600];
+	snprintf(want, sizeof want, "leaktrace: process %d (%s) leaked 48 byte(s) and 0 handle(s); "
+		 "report: %s/r.%d.json\n", pid, lt_e2e_program("tree_leaf"), dir, pid);
+	cr_assert_eq(count_prefix_lines(e, "leaktrace: process "), 1, "%s", e);
+	cr_assert(strstr(e, want), "want %s in: %s", want, e);
+	free(o); free(e);
+}
+
+/* a launcher inside the tree forwards its verdicts to the outer one, so
+ * ignoring the inner launcher's status does not hide the leak */
+Test(tool, nested_launcher_forwards_verdicts, .timeout = 60)
+{
+	char script[4200], *o, *e;
+	snprintf(script, sizeof script, "%s --output=/dev/null -- %s || true", getenv("LT_TOOL"),
+		 lt_e2e_program("tree_leaf"));
+	char *argv[] = { getenv("LT_TOOL"), "--output=/dev/null", "--", "/bin/bash", "-c", script,
+			 NULL };
+	cr_assert_eq(lt_e2e_command(argv, &o, &e), 23, "stderr: %s", e);
+	free(o); free(e);
+}
