@@ -2,7 +2,8 @@
  * posix_memalign, aligned_alloc, memalign, valloc, pvalloc and
  * malloc_usable_size.
  *
- * Three paths: before the real allocator is resolved (dlsym may call calloc)
+ * Three paths: before the real allocator is resolved (a hook that runs first
+ * in a thread resolves it: real.c, which never allocates)
  * and whenever this thread is inside the tracer (guard held), requests are
  * served by the private allocator; otherwise the real allocator serves them
  * and, with tracing on, the block is recorded with its stack. free() and
@@ -21,6 +22,10 @@
 static LT_NOINLINE void track(void *p, size_t n)
 {
 	int e;
+	/* the program's own allocator serves malloc and free ahead of these
+	 * hooks: a block recorded here would never be seen freed */
+	if (LT_UNLIKELY(lt_real_foreign_malloc != NULL))
+		return;
 	if (!LT_TRACK_BEGIN(e))
 		return;
 	uint32_t sid = lt_stack_capture();
