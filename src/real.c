@@ -28,6 +28,7 @@
 struct lt_real lt_real;
 int lt_real_ready;
 const char *lt_real_foreign_malloc;
+uintptr_t lt_real_tsd_lo, lt_real_tsd_hi;
 
 /* glibc's own allocator entry points: the fallback when RTLD_NEXT finds no
  * allocator (a static-pie oddity, or a library loaded in an unusual order). */
@@ -292,6 +293,12 @@ int lt_real_init(void)
 	lt_real = r;
 	fallback();
 	find_foreign_allocator();
+	size_t tsd_size = 0;
+	void *tsd = lookup("pthread_setspecific", 0, &tsd_size, NULL, NULL);
+	if (tsd && tsd_size) {
+		lt_real_tsd_lo = (uintptr_t)tsd;
+		lt_real_tsd_hi = (uintptr_t)tsd + tsd_size;
+	}
 	__atomic_store_n(&lt_real_ready, 1, __ATOMIC_RELEASE);
 	atomic_store_explicit(&state, 2, memory_order_release);
 	return 0;

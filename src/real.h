@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -54,5 +55,19 @@ void *lt_real_lookup(const char *name, int next, size_t *size);
  * tracer's hooks, so memory is not traced. The object's path; "" is the
  * executable. NULL otherwise. */
 extern const char *lt_real_foreign_malloc;
+
+/* Code in libc that allocates on the program's behalf even when the
+ * allocation happens inside the tracer: glibc's pthread_setspecific callocs
+ * the calling thread's second-level slot array for keys 32 and up, and
+ * libunwind sets its own key inside the tracer's first capture in each
+ * thread. The array then holds the program's values too, so it must be the
+ * program's block (tracked and scanned), not the tracer's private memory.
+ * [lo, hi) is pthread_setspecific's code; empty when not found. */
+extern uintptr_t lt_real_tsd_lo, lt_real_tsd_hi;
+
+static inline int lt_real_for_program(uintptr_t caller)
+{
+	return caller >= lt_real_tsd_lo && caller < lt_real_tsd_hi;
+}
 
 #endif

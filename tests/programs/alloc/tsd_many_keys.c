@@ -1,7 +1,9 @@
 /* Values kept under pthread keys numbered 32 and up, whose slots live in a
- * second-level array glibc callocs inside pthread_setspecific. main creates
- * 40 keys before its first allocation, so the first stack capture (and the
- * key libunwind creates in it) lands at key 40; then main and a worker that
+ * second-level array glibc callocs inside pthread_setspecific. 40 keys are
+ * created in a preinit_array function, before any constructor and any
+ * allocation, so the key libunwind creates in the tracer's first stack
+ * capture is 40 or more: the thread's array for keys 32-63 is then callocked
+ * inside that capture (in each thread); then main and a worker that
  * stays alive each store one block under key 35 (and the worker one under
  * key 5, in struct pthread itself).
  * memcheck 3.19: definitely 0, indirectly 0, possibly 0; still reachable
@@ -51,11 +53,22 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int main(void)
+static int keys_made;
+
+static void make_keys(void)
 {
 	for (int i = 0; i < NKEYS; i++)
 		if (pthread_key_create(&keys[i], NULL))
-			return 1;
+			return;
+	keys_made = 1;
+}
+
+__attribute__((section(".preinit_array"), used)) static void (*const preinit_fn)(void) = make_keys;
+
+int main(void)
+{
+	if (!keys_made)
+		return 1;
 	if (keys[35] < 32)
 		return 2;   /* the scenario needs a second-level slot */
 	main_store(40);
