@@ -1,7 +1,9 @@
 /* The table of real (next-in-lookup-order) functions behind every hook.
  *
  * real.inc lists each hooked function once; this header turns it into one
- * struct of typed pointers, resolved with dlsym(RTLD_NEXT) by lt_real_init()
+ * struct of typed pointers, resolved by lt_real_init() the way
+ * dlsym(RTLD_NEXT) would, but by reading the loaded objects' dynamic symbol
+ * tables itself, so that resolving never allocates (real.c says why)
  * (heaptrack's HOOK(name, Required/Optional), in C). Required allocator
  * entries fall back to glibc's __libc_* functions when RTLD_NEXT finds
  * nothing; an optional entry that is absent stays NULL and its hook fails
@@ -12,6 +14,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -36,9 +39,35 @@ extern struct lt_real lt_real;
 /* 0 until every entry is resolved; hooks check it with one relaxed load. */
 extern int lt_real_ready;
 
-/* Resolve every entry (idempotent, thread-safe). Returns 0, or -EAGAIN
- * when called recursively from inside dlsym (the caller then uses the
- * private allocator). */
+/* Resolve every entry (idempotent, thread-safe; never allocates and never
+ * calls a hooked function). Returns 0. */
 int lt_real_init(void);
+
+/* Look a symbol up as dlsym would - RTLD_NEXT when next is 1 (objects after
+ * the tracer), RTLD_DEFAULT when 0 - in the dynamic symbol tables of the
+ * objects on the link map, without allocating. *size (may be NULL) gets
+ * the symbol's st_size. NULL when no object defines it. */
+void *lt_real_lookup(const char *name, int next, size_t *size);
+
+/* Set by lt_real_init when malloc or free resolves, for the program, to an
+ * object ahead of the tracer (the executable links its own allocator, or
+ * one was preloaded first): that allocator's blocks never pass through the
+ * tracer's hooks, so memory is not traced. The object's path; "" is the
+ * executable. NULL otherwise. */
+extern const char *lt_real_foreign_malloc;
+
+/* Code in libc that allocates on the program's behalf even when the
+ * allocation happens inside the tracer: glibc's pthread_setspecific callocs
+ * the calling thread's second-level slot array for keys 32 and up, and
+ * libunwind sets its own key inside the tracer's first capture in each
+ * thread. The array then holds the program's values too, so it must be the
+ * program's block (tracked and scanned), not the tracer's private memory.
+ * [lo, hi) is pthread_setspecific's code; empty when not found. */
+extern uintptr_t lt_real_tsd_lo, lt_real_tsd_hi;
+
+static inline int lt_real_for_program(uintptr_t caller)
+{
+	return caller >= lt_real_tsd_lo && caller < lt_real_tsd_hi;
+}
 
 #endif

@@ -25,6 +25,7 @@
 #include "lt.h"
 #include "lock.h"
 #include "log.h"
+#include "real.h"
 
 #define CHUNK_BITS 12
 #define CHUNK (1u << CHUNK_BITS)
@@ -81,14 +82,13 @@ static int self_text_cb(struct dl_phdr_info *info, size_t size, void *data)
 
 static void add_symbol_range(const char *name)
 {
-	void *addr = dlsym(RTLD_DEFAULT, name);
-	Dl_info info;
-	const ElfW(Sym) *sym = NULL;
-	if (!addr || !dladdr1(addr, &info, (void **)&sym, RTLD_DL_SYMENT) || !sym)
-		return;
-	if (ntrim < MAX_TRIM && sym->st_size) {
+	/* not dlsym: a name no object defines makes dlsym allocate its error
+	 * message with the program's malloc (real.c) */
+	size_t size = 0;
+	void *addr = lt_real_lookup(name, 0, &size);
+	if (addr && size && ntrim < MAX_TRIM) {
 		trim[ntrim].lo = (uintptr_t)addr;
-		trim[ntrim].hi = (uintptr_t)addr + sym->st_size;
+		trim[ntrim].hi = (uintptr_t)addr + size;
 		ntrim++;
 	}
 }

@@ -6,9 +6,8 @@
  *
  * Linux has no kqueue: the real functions come from whatever library
  * provides them (BSD libc, libkqueue, the tests' double), resolved with
- * dlsym(RTLD_NEXT); one loaded later with dlopen is picked up on first
+ * lt_real_lookup (RTLD_NEXT order); one loaded later with dlopen is picked up on first
  * use. Missing, the hooks fail as the absent function would: ENOSYS. */
-#include <dlfcn.h>
 #include <string.h>
 
 #include "hhook.h"
@@ -22,10 +21,9 @@ static int resolve(void)
 	if (__atomic_load_n(&lt_real.kqueue, __ATOMIC_ACQUIRE) &&
 	    __atomic_load_n(&lt_real.kevent, __ATOMIC_ACQUIRE))
 		return 1;
-	lt_guard_hold();    /* dlsym may allocate */
-	void *kq = dlsym(RTLD_NEXT, "kqueue");
-	void *ke = dlsym(RTLD_NEXT, "kevent");
-	lt_guard_release();
+	/* not dlsym: a missing name would allocate with the program's malloc */
+	void *kq = lt_real_lookup("kqueue", 1, NULL);
+	void *ke = lt_real_lookup("kevent", 1, NULL);
 	if (kq)
 		__atomic_store_n((void **)&lt_real.kqueue, kq, __ATOMIC_RELEASE);
 	if (ke)

@@ -2,7 +2,8 @@
  * posix_memalign, aligned_alloc, memalign, valloc, pvalloc and
  * malloc_usable_size.
  *
- * Three paths: before the real allocator is resolved (dlsym may call calloc)
+ * Three paths: before the real allocator is resolved (a hook that runs first
+ * in a thread resolves it: real.c, which never allocates)
  * and whenever this thread is inside the tracer (guard held), requests are
  * served by the private allocator; otherwise the real allocator serves them
  * and, with tracing on, the block is recorded with its stack. free() and
@@ -13,16 +14,37 @@
 
 #include "../handle.h"
 #include "../heap.h"
+#include "../init.h"
 #include "../intalloc.h"
 #include "../stack.h"
 #include "hook.h"
 
+static LT_NOINLINE int boot_tracing(void)
+{
+	return lt_init_early() == 0;
+}
+
+/* Whether blocks are recorded: from the program's first allocation on, not
+ * only after the constructor (init.c, lt_init_early), so what library
+ * constructors allocate is the program's, tracked and scanned. */
+static inline int mem_tracing(void)
+{
+	int s = __atomic_load_n(&lt_state, __ATOMIC_RELAXED);
+	if (LT_LIKELY(s == LT_STATE_ON))
+		return 1;
+	return s == LT_STATE_BOOT && boot_tracing();
+}
+
 /* Record p: one stack capture plus one table insert. */
 static LT_NOINLINE void track(void *p, size_t n)
 {
-	int e;
-	if (!LT_TRACK_BEGIN(e))
+	/* the program's own allocator serves malloc and free ahead of these
+	 * hooks: a block recorded here would never be seen freed */
+	if (LT_UNLIKELY(lt_real_foreign_malloc != NULL))
 		return;
+	if (!lt_guard_enter())
+		return;
+	int e = errno;
 	uint32_t sid = lt_stack_capture();
 	lt_heap_add(p, n, sid);
 	LT_TRACK_END(e);
@@ -31,7 +53,7 @@ static LT_NOINLINE void track(void *p, size_t n)
 /* Forget p before it is released. Returns 1 if it was tracked. */
 static inline int forget(void *p, lt_block_t *rec)
 {
-	if (!lt_tracing())
+	if (!mem_tracing())
 		return 0;
 	int was = lt_guard_depth;
 	lt_guard_depth = was + 1;
@@ -60,8 +82,25 @@ LT_EXPORT void *malloc(size_t n)
 	if (LT_UNLIKELY(lt_guard_depth))
 		return internal_alloc(n);
 	void *p = lt_real.malloc(n);
-	if (LT_LIKELY(p != NULL) && lt_tracing())
+	if (LT_LIKELY(p != NULL) && mem_tracing())
 		track(p, n);
+	return p;
+}
+
+/* calloc under the guard from code that allocates for the program
+ * (real.h: pthread_setspecific's slot array, when libunwind sets its key
+ * inside a capture): the program's allocator serves it and it is recorded
+ * like any block of the program, with the calling frame as its stack (a
+ * capture cannot run inside a capture). */
+static LT_NOINLINE void *calloc_for_program(size_t n, size_t size, size_t total,
+					    uintptr_t caller)
+{
+	void *p = lt_real.calloc(n, size);
+	if (p && !lt_heap_held && !lt_real_foreign_malloc && mem_tracing()) {
+		int e = errno;
+		lt_heap_add(p, total, lt_stack_intern(&caller, 1));
+		errno = e;
+	}
 	return p;
 }
 
@@ -75,13 +114,16 @@ LT_EXPORT void *calloc(size_t n, size_t size)
 	if (LT_UNLIKELY(!lt_hook_ready()))
 		return lt_ia_alloc(total);          /* zeroed */
 	if (LT_UNLIKELY(lt_guard_depth)) {
+		uintptr_t caller = (uintptr_t)__builtin_return_address(0);
+		if (LT_UNLIKELY(lt_real_for_program(caller)))
+			return calloc_for_program(n, size, total, caller);
 		void *p = internal_alloc(total);
 		if (p && !lt_ia_owns(p))
 			memset(p, 0, total);
 		return p;
 	}
 	void *p = lt_real.calloc(n, size);
-	if (LT_LIKELY(p != NULL) && lt_tracing())
+	if (LT_LIKELY(p != NULL) && mem_tracing())
 		track(p, total);
 	return p;
 }
@@ -158,7 +200,7 @@ LT_EXPORT void *realloc(void *p, size_t n)
 		}
 		return NULL;
 	}
-	if (lt_tracing())
+	if (mem_tracing())
 		track(q, n);
 	return q;
 }
@@ -185,7 +227,7 @@ LT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		return 0;
 	}
 	int r = lt_real.posix_memalign(out, align, n);
-	if (r == 0 && lt_tracing())
+	if (r == 0 && mem_tracing())
 		track(*out, n);
 	return r;
 }
@@ -196,7 +238,7 @@ LT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		if (LT_UNLIKELY(!lt_hook_ready() || lt_guard_depth))           \
 			return lt_ia_memalign(align_of_##name args, size_of_##name args); \
 		void *p = call;                                                \
-		if (LT_LIKELY(p != NULL) && lt_tracing())                      \
+		if (LT_LIKELY(p != NULL) && mem_tracing())                      \
 			track(p, size_of_##name args);                         \
 		return p;                                                      \
 	}
@@ -224,7 +266,7 @@ LT_EXPORT void *aligned_alloc(size_t align, size_t n)
 		return lt_ia_memalign(align, n);
 	void *p = lt_real.aligned_alloc ? lt_real.aligned_alloc(align, n)
 					: lt_real.memalign(align, n);
-	if (LT_LIKELY(p != NULL) && lt_tracing())
+	if (LT_LIKELY(p != NULL) && mem_tracing())
 		track(p, n);
 	return p;
 }

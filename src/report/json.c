@@ -148,6 +148,12 @@ void lt_json_write(const lt_report_t *r, lt_buf_t *b)
 		lt_buf_json_str(b, r->classify_note);
 		lt_buf_puts(b, ",\n");
 	}
+	lt_buf_printf(b, "  \"memory_traced\": %s,\n", r->memory_note ? "false" : "true");
+	if (r->memory_note) {
+		lt_buf_puts(b, "  \"memory_note\": ");
+		lt_buf_json_str(b, r->memory_note);
+		lt_buf_puts(b, ",\n");
+	}
 	if (r->reason == LT_REASON_SNAPSHOT)
 		lt_buf_printf(b, "  \"pause_ms\": %.3f,\n", r->pause_ms);
 

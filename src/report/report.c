@@ -17,9 +17,11 @@
 #include "../log.h"
 #include "../options.h"
 #include "../reach.h"
+#include "../real.h"
 #include "../sys.h"
 #include "../stack.h"
 #include "../suppress.h"
+#include "buf.h"
 #include "emit.h"
 #include "strpool.h"
 #include "symbolize.h"
@@ -263,6 +265,23 @@ static void collect_memory(lt_report_t *r)
 		lt_ia_unmap(cls, cls_bytes);
 }
 
+/* The program's allocator is not the one the hooks reach (real.h). */
+static const char *foreign_allocator_note(void)
+{
+	if (!lt_real_foreign_malloc[0])
+		return lt_report_strdup("memory not traced: the program defines its own malloc");
+	lt_buf_t b;
+	lt_buf_init(&b);
+	lt_buf_printf(&b, "memory not traced: %s, loaded ahead of leaktrace, defines malloc",
+		      lt_real_foreign_malloc);
+	lt_buf_add(&b, "", 1);
+	const char *s = b.oom ? "memory not traced: a library loaded ahead of leaktrace defines malloc"
+			      : b.data;
+	s = lt_report_strdup(s);
+	lt_buf_free(&b);
+	return s;
+}
+
 static void totals(lt_report_t *r)
 {
 	lt_group_t *g, *tmp;
@@ -362,7 +381,10 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 	r.uptime_ms = lt_clock_ms();
 	r.unknown_frees = lt_heap_unknown_frees();
 
-	collect_memory(&r);
+	if (lt_real_foreign_malloc)
+		r.memory_note = foreign_allocator_note();
+	else
+		collect_memory(&r);
 	if (lt_opt.track_fds)
 		lt_handle_collect(&r);
 	lt_supp_apply(&r);

@@ -97,6 +97,7 @@ typedef struct lt_report {
 	uint64_t uptime_ms;
 	int classified;
 	const char *classify_note;     /* e.g. "2 threads could not be stopped" */
+	const char *memory_note;       /* set when memory is not traced, and why */
 
 	lt_group_t *table;             /* uthash by key */
 	lt_group_t **sorted;           /* after sorting */

@@ -129,7 +129,9 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b)
 	if (r->reason == LT_REASON_SNAPSHOT)
 		lt_buf_printf(b, ", snapshot %u", r->sequence);
 	lt_buf_puts(b, "\n");
-	if (!r->classified)
+	if (r->memory_note)
+		lt_buf_printf(b, "==leaktrace== note: %s\n", r->memory_note);
+	else if (!r->classified)
 		lt_buf_puts(b, "==leaktrace== blocks are not classified by reachability: every live block counts\n");
 	else if (r->classify_note)
 		lt_buf_printf(b, "==leaktrace== note: %s\n", r->classify_note);
