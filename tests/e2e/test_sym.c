@@ -91,6 +91,29 @@ Test(sym, python_ssl_unchanged, .timeout = 120)
 	same_as_native("/usr/bin/python3.11", argv);
 }
 
+/* The root cause, checked directly: with the loader's own trace
+ * (LD_DEBUG=files), no library is opened once the program's finalisers
+ * have started, that is by the exit report. Before the fix libdw opened
+ * libdebuginfod.so.1, then libcurl-gnutls, here. */
+Test(sym, exit_report_loads_no_library, .timeout = 120)
+{
+	if (!lt_e2e_program("/usr/bin/curl"))
+		cr_skip_test("/usr/bin/curl is not installed (apt-get install curl)");
+	char *argv[] = { "--version", NULL };
+	lt_run_t r;
+	cr_assert_eq(lt_e2e_run_env(&r, "/usr/bin/curl", "exitcode=0", argv, "LD_DEBUG=files"), 0);
+	const char *fini = strstr(r.err, "calling fini");
+	cr_assert_not_null(fini, "no LD_DEBUG trace on stderr");
+	const char *load = strstr(fini, "file=");
+	if (load) {
+		const char *eol = strchr(load, '\n');
+		cr_assert_fail("a library was loaded at exit: %.*s", (int)(eol ? eol - load : 80), load);
+	}
+	cr_assert_eq(r.status, 0, "status %d", r.status);
+	cr_assert_geq(r.nreports, 1);
+	lt_e2e_free(&r);
+}
+
 /* ---- separate debug files, offline ------------------------------------ */
 
 static char *build_id_of(const char *path)
