@@ -215,7 +215,8 @@ static void symbolize_groups(lt_report_t *r)
 		 * counted leaks, groups the text shows, or everything on request */
 		int full = lt_opt.debuginfo == LT_DEBUGINFO_ALL || g->leaked || lt_text_shows(g);
 		for (uint32_t k = 0; k < st->depth && n < (int)LT_ARRAY_LEN(tmp); k++)
-			n += lt_sym_lookup(sym, st->pc[k], tmp + n, (int)LT_ARRAY_LEN(tmp) - n, full);
+			n += lt_sym_lookup_at(sym, st->pc[k], st->id, tmp + n,
+					      (int)LT_ARRAY_LEN(tmp) - n, full);
 		/* drop leading allocator frames the capture could not trim by
 		 * range: operator new in a static libstdc++, the dynamic
 		 * linker's inlined calloc wrapper (rtld-malloc.h) */

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "../intalloc.h"
+#include "../modules.h"
+#include "debugfile.h"
 #include "strpool.h"
 #include <link.h>
 #include <stddef.h>
@@ -30,23 +32,46 @@
 
 #define MAX_INLINE 8
 
-struct cache_entry {
+struct cache_key {
 	uintptr_t pc;
+	uintptr_t unloaded;        /* seq of the unloaded module it is in, or 0 */
+};
+
+struct cache_entry {
+	struct cache_key key;
 	int n;
 	int full;                  /* resolved with DWARF wherever it exists */
 	lt_frame_t frames[MAX_INLINE];
 	UT_hash_handle hh;
 };
 
+/* A CU's address range, for modules without .debug_aranges (clang). */
+struct cu_range {
+	Dwarf_Addr lo, hi;         /* DWARF addresses (before the module's bias) */
+	Dwarf_Off cu;              /* offset of the CU's DIE */
+};
+
 struct mod_entry {
 	Dwfl_Module *mod;
 	int in_file;               /* DWARF inside the module's own file */
+	int cus_read;              /* cus/ncus filled (on the first miss) */
+	struct cu_range *cus;
+	size_t ncus;
+	UT_hash_handle hh;
+};
+
+/* A Dwfl of its own for each dlclose'd module (its addresses may now
+ * belong to another module in the live session). */
+struct unl_entry {
+	uint32_t seq;
+	Dwfl *dwfl;                /* NULL: file gone or replaced (build-id) */
 	UT_hash_handle hh;
 };
 
 struct lt_sym {
 	Dwfl *dwfl;
 	struct cache_entry *cache;
+	struct unl_entry *unl;
 	struct mod_entry *mods;
 	lt_strpool_t strings;      /* names and paths, for the session's life */
 	unsigned long long generation;
@@ -57,11 +82,14 @@ struct lt_sym {
  * (reading a large library's DWARF the first time costs ~0.3 s). */
 static lt_sym_t *shared;
 
-static char *debuginfo_path;
+/* No standard debuginfo finder: elfutils 0.188's dwfl_standard_find_debuginfo
+ * (and dwfl_build_id_find_elf) end in the debuginfod client, which loads
+ * libcurl and OpenSSL inside the traced process at its exit (see
+ * debugfile.c). dwfl_linux_proc_find_elf only opens the mapped file by its
+ * path (or reads the vdso from memory): it never reaches debuginfod. */
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.debuginfo_path = &debuginfo_path,
+	.find_debuginfo = lt_debugfile_find,
 };
 
 static int generation_cb(struct dl_phdr_info *info, size_t size, void *data)
@@ -117,7 +145,15 @@ static void destroy(lt_sym_t *s)
 	struct mod_entry *m, *mt;
 	HASH_ITER(hh, s->mods, m, mt) {
 		HASH_DEL(s->mods, m);
+		lt_ia_free(m->cus);
 		lt_ia_free(m);
+	}
+	struct unl_entry *u, *ut;
+	HASH_ITER(hh, s->unl, u, ut) {
+		HASH_DEL(s->unl, u);
+		if (u->dwfl)
+			dwfl_end(u->dwfl);
+		lt_ia_free(u);
 	}
 	struct cache_entry *e, *tmp;
 	HASH_ITER(hh, s->cache, e, tmp) {
@@ -274,11 +310,71 @@ static int dwarf_in_file(lt_sym_t *s, Dwfl_Module *mod)
 	}
 	m = lt_ia_alloc(sizeof *m);
 	if (m) {
+		memset(m, 0, sizeof *m);
 		m->mod = mod;
 		m->in_file = in_file;
 		HASH_ADD_PTR(s->mods, mod, m);
 	}
 	return in_file;
+}
+
+/* The CU containing a DWARF address, from the CUs' own DW_AT_ranges /
+ * low_pc..high_pc. libdw 0.188 finds a CU (dwfl_module_addrdie,
+ * dwfl_module_getsrc) only through .debug_aranges, which clang does not
+ * emit (gcc does): every frame of a clang-built object then had a name but
+ * no file:line. The ranges of every CU are read once per module, on the
+ * first address aranges cannot place. */
+static void read_cu_ranges(struct mod_entry *m, Dwarf *dw)
+{
+	size_t cap = 0;
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie;
+	uint8_t unit_type;
+	m->cus_read = 1;
+	while (dwarf_get_units(dw, cu, &cu, NULL, &unit_type, &cudie, NULL) == 0) {
+		if (unit_type != DW_UT_compile && unit_type != DW_UT_partial &&
+		    unit_type != DW_UT_skeleton)
+			continue;
+		Dwarf_Addr base, lo, hi;
+		ptrdiff_t off = 0;
+		while ((off = dwarf_ranges(&cudie, off, &base, &lo, &hi)) > 0) {
+			if (hi <= lo)
+				continue;
+			if (m->ncus == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				struct cu_range *n = lt_ia_alloc(ncap * sizeof *n);
+				if (!n)
+					return;
+				if (m->cus)
+					memcpy(n, m->cus, m->ncus * sizeof *n);
+				lt_ia_free(m->cus);
+				m->cus = n;
+				cap = ncap;
+			}
+			m->cus[m->ncus].lo = lo;
+			m->cus[m->ncus].hi = hi;
+			m->cus[m->ncus].cu = dwarf_dieoffset(&cudie);
+			m->ncus++;
+		}
+	}
+}
+
+static Dwarf_Die *cu_by_ranges(lt_sym_t *s, Dwfl_Module *mod, Dwarf_Addr addr,
+			       Dwarf_Die *out, Dwarf_Addr *bias)
+{
+	struct mod_entry *m;
+	dwarf_in_file(s, mod);             /* makes the entry */
+	HASH_FIND_PTR(s->mods, &mod, m);
+	Dwarf *dw = dwfl_module_getdwarf(mod, bias);
+	if (!m || !dw)
+		return NULL;
+	if (!m->cus_read)
+		read_cu_ranges(m, dw);
+	Dwarf_Addr a = addr - *bias;
+	for (size_t i = 0; i < m->ncus; i++)
+		if (a >= m->cus[i].lo && a < m->cus[i].hi)
+			return dwarf_offdie(dw, m->cus[i].cu, out);
+	return NULL;
 }
 
 /* glibc names many functions by an internal alias in its symbol table
@@ -317,16 +413,16 @@ static int runtime_frame(const char *sym)
 	return 0;
 }
 
-static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int full)
+static int resolve(lt_sym_t *s, Dwfl *dwfl, uintptr_t pc, lt_frame_t *out, int full)
 {
 	uintptr_t look = pc - 1;         /* a return address: the call is before it */
 	out[0].addr = pc;
 	out[0].function = out[0].file = out[0].module = NULL;
 	out[0].line = 0;
 	out[0].inlined = 0;
-	if (!s->dwfl)
+	if (!dwfl)
 		return 1;
-	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, look);
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, look);
 	if (!mod)
 		return 1;
 	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
@@ -347,6 +443,17 @@ static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int full)
 	/* inline expansion */
 	Dwarf_Addr bias = 0;
 	Dwarf_Die *cudie = use_dwarf ? dwfl_module_addrdie(mod, look, &bias) : NULL;
+	Dwarf_Die cu_buf;
+	if (use_dwarf && !cudie) {
+		/* no .debug_aranges entry (clang): find the CU by its ranges,
+		 * and the line in that CU's line table */
+		cudie = cu_by_ranges(s, mod, look, &cu_buf, &bias);
+		Dwarf_Line *l = cudie && !dl ? dwarf_getsrc_die(cudie, look - bias) : NULL;
+		if (l) {
+			file = dwarf_linesrc(l, NULL, NULL);
+			dwarf_lineno(l, &line);
+		}
+	}
 	Dwarf_Die *scopes = NULL;
 	int nscopes = cudie ? dwarf_getscopes(cudie, look - bias, &scopes) : 0;
 	const char *cdir = comp_dir_of(cudie);
@@ -387,31 +494,84 @@ static int resolve(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int full)
 	return n + 1;
 }
 
-int lt_sym_lookup(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int max, int full)
+/* The session for a dlclose'd module: its file reported at the bias it had,
+ * accepted only when the file still carries the build-id it had then. */
+static Dwfl *unloaded_dwfl(lt_sym_t *s, const lt_unloaded_t *u)
 {
+	struct unl_entry *e;
+	HASH_FIND(hh, s->unl, &u->seq, sizeof u->seq, e);
+	if (e)
+		return e->dwfl;
+	e = lt_ia_alloc(sizeof *e);
+	if (!e)
+		return NULL;
+	e->seq = u->seq;
+	e->dwfl = dwfl_begin(&callbacks);
+	if (e->dwfl) {
+		dwfl_report_begin(e->dwfl);
+		Dwfl_Module *mod = dwfl_report_elf(e->dwfl, u->path, u->path, -1, u->bias, false);
+		dwfl_report_end(e->dwfl, NULL, NULL);
+		const unsigned char *id = NULL;
+		GElf_Addr vaddr;
+		int idlen = mod ? dwfl_module_build_id(mod, &id, &vaddr) : -1;
+		int same = mod && (u->build_id_len == 0 ? idlen <= 0 :
+				   idlen == (int)u->build_id_len && !memcmp(id, u->build_id, u->build_id_len));
+		if (!same) {
+			dwfl_end(e->dwfl);
+			e->dwfl = NULL;
+		}
+	}
+	HASH_ADD(hh, s->unl, seq, sizeof e->seq, e);
+	return e->dwfl;
+}
+
+static int resolve_in(lt_sym_t *s, const lt_unloaded_t *u, uintptr_t pc, lt_frame_t *out, int full)
+{
+	if (!u)
+		return resolve(s, s->dwfl, pc, out, full);
+	Dwfl *dwfl = unloaded_dwfl(s, u);
+	int n = resolve(s, dwfl, pc, out, full);
+	if (!out[0].module)
+		out[0].module = intern(u->path);   /* file gone: the path at least */
+	return n;
+}
+
+int lt_sym_lookup_at(lt_sym_t *s, uintptr_t pc, uint32_t stack_id, lt_frame_t *out, int max,
+		     int full)
+{
+	/* a frame in a library that has been dlclose'd since */
+	const lt_unloaded_t *u = lt_modules_unloaded_at(pc - 1, stack_id);
+	if (u && !stack_id && s->dwfl && dwfl_addrmodule(s->dwfl, pc - 1))
+		u = NULL;      /* no capture time to tell: the mapped module wins */
+	struct cache_key key = { pc, u ? u->seq : 0 };
 	struct cache_entry *e;
-	HASH_FIND(hh, s->cache, &pc, sizeof pc, e);
+	HASH_FIND(hh, s->cache, &key, sizeof key, e);
 	if (e && full && !e->full) {
 		/* resolved before from symbols only: now the DWARF is wanted */
-		e->n = resolve(s, pc, e->frames, 1);
+		e->n = resolve_in(s, u, pc, e->frames, 1);
 		e->full = 1;
 	}
 	if (!e) {
 		e = lt_ia_alloc(sizeof *e);
 		if (!e) {
 			lt_frame_t tmp[MAX_INLINE];
-			int n = resolve(s, pc, tmp, full);
+			int n = resolve_in(s, u, pc, tmp, full);
 			if (n > max)
 				n = max;
 			memcpy(out, tmp, (size_t)n * sizeof *out);
 			return n;
 		}
-		e->pc = pc;
-		e->n = resolve(s, pc, e->frames, full);
+		e->key = key;
+		e->n = resolve_in(s, u, pc, e->frames, full);
 		e->full = full;
-		HASH_ADD(hh, s->cache, pc, sizeof e->pc, e);
+		HASH_ADD(hh, s->cache, key, sizeof e->key, e);
 	}
 	int n = e->n < max ? e->n : max;
 	memcpy(out, e->frames, (size_t)n * sizeof *out);
 	return n;
+}
+
+int lt_sym_lookup(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int max, int full)
+{
+	return lt_sym_lookup_at(s, pc, 0, out, max, full);
 }

@@ -17,6 +17,12 @@ void lt_sym_close(lt_sym_t *s);
  * otherwise only DWARF inside the modules' own files is read, and frames in
  * other modules get their symbol name alone. */
 int lt_sym_lookup(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int max, int full);
+/* Same, for a frame of the interned stack stack_id: a pc in a library that
+ * was dlclose'd since is named from that library's file when the stack was
+ * captured while it was mapped (lt_sym_lookup, without the capture time,
+ * uses an unloaded library only where no mapped module covers pc). */
+int lt_sym_lookup_at(lt_sym_t *s, uintptr_t pc, uint32_t stack_id, lt_frame_t *out, int max,
+		     int full);
 /* Demangle a C++ name when libstdc++'s demangler is loaded; else s. */
 const char *lt_sym_demangle(const char *name);
 

@@ -20,7 +20,8 @@ typedef struct lt_run {
 	char name[64];
 } lt_run_t;
 
-/* Path of a built test program (searched under $LT_PROGRAMS). */
+/* Path of a built test program (searched under $LT_PROGRAMS), or of an
+ * installed one given by its absolute path (NULL when not executable). */
 const char *lt_e2e_program(const char *name);
 /* Run program `name` with argv (NULL-terminated, without argv[0]; may be
  * NULL) under the shim with LEAKTRACE_OPTIONS=format=json:output=DIR/r.%p.%n.json
