@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "intalloc.h"
+#include "real.h"
 #include "sys.h"
 
 #define PAGE 4096u
@@ -55,7 +56,7 @@ void lt_roots_prepare(lt_roots_t *rt)
 	/* glibc-private, exported by ld.so: the static TLS size including
 	 * the TCB (LeakSanitizer uses it the same way) */
 	void (*get)(size_t *, size_t *) =
-		(void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
+		(void (*)(size_t *, size_t *))lt_real_lookup("_dl_get_tls_static_info", 0, NULL);
 	size_t size = 0, align = 0;
 	if (get)
 		get(&size, &align);

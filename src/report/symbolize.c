@@ -23,6 +23,7 @@
 
 #include "../intalloc.h"
 #include "../modules.h"
+#include "../real.h"
 #include "debugfile.h"
 #include "strpool.h"
 #include <link.h>
@@ -192,7 +193,7 @@ const char *lt_sym_demangle(const char *name)
 	if (!name || name[0] != '_' || name[1] != 'Z')
 		return intern(name);
 	if (!looked) {
-		fn = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+		fn = (demangle_fn)lt_real_lookup("__cxa_demangle", 0, NULL);
 		looked = 1;
 	}
 	if (!fn)
@@ -391,7 +392,7 @@ static const char *public_alias(const char *name, uintptr_t start, char *buf, si
 		return name;
 	memcpy(buf, cand, n);
 	buf[n] = 0;
-	void *addr = dlsym(RTLD_DEFAULT, buf);
+	void *addr = lt_real_lookup(buf, 0, NULL);
 	return addr && (uintptr_t)addr == start ? buf : name;
 }
 
