@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../intalloc.h"
+#include "../sys.h"
 #include "strpool.h"
 #include <link.h>
 #include <stddef.h>
@@ -95,7 +96,7 @@ lt_sym_t *lt_sym_open(void)
 	s->dwfl = dwfl_begin(&callbacks);
 	if (s->dwfl) {
 		dwfl_report_begin(s->dwfl);
-		if (dwfl_linux_proc_report(s->dwfl, getpid()) != 0) {
+		if (dwfl_linux_proc_report(s->dwfl, lt_sys_gettid()) != 0) {
 			dwfl_end(s->dwfl);
 			s->dwfl = NULL;
 		} else {
