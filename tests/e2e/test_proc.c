@@ -170,3 +170,81 @@ Test(proc, blocked_signal_stays_pending, .timeout = 60)
 	lt_e2e_free(&r);
 	lt_e2e_free(&n);
 }
+
+/* ---- item: the report survives a program that closes stderr at exit -------- */
+
+/* memcheck: 48 bytes in 1 block definitely lost, in both modes. */
+static void assert_text_report_on_stderr(char *mode)
+{
+	lt_run_t r;
+	RUN(r, "exitcode=0:format=text:output=stderr", mode);
+	cr_assert_eq(r.status, 0);
+	cr_assert(strstr(r.err, "SUMMARY: leaktrace: 48 byte(s) leaked in 1 allocation(s); "
+				"0 handle(s) leaked.\n"), "%s: stderr: %s", mode, r.err);
+	cr_assert(strstr(r.err, "definitely lost: 48 byte(s) in 1 block(s)\n"), "%s", r.err);
+	cr_assert(strstr(r.err, " in main_leak "), "%s", r.err);
+	lt_e2e_free(&r);
+}
+
+Test(proc, report_reaches_stderr_after_fclose_stderr, .timeout = 60)
+{
+	assert_text_report_on_stderr("fclose_stderr");
+}
+
+Test(proc, report_reaches_stderr_after_close_2, .timeout = 60)
+{
+	assert_text_report_on_stderr("close2");
+}
+
+/* coreutils close stdout and stderr at exit (close_stdout) */
+Test(proc, report_of_coreutils_ls_reaches_stderr, .timeout = 60)
+{
+	char *argv[] = { "/usr/bin/env", NULL, "LEAKTRACE_OPTIONS=format=text:exitcode=0",
+			 "/bin/ls", "/", NULL };
+	char pre[4200];
+	snprintf(pre, sizeof pre, "LD_PRELOAD=%s", getenv("LT_SHIM"));
+	argv[1] = pre;
+	char *out, *err;
+	cr_assert_eq(lt_e2e_command(argv, &out, &err), 0);
+	cr_assert(strstr(out, "usr\n"), "%s", out);
+	cr_assert(strstr(err, "\nSUMMARY: leaktrace: "), "no report: %s", err);
+	free(out);
+	free(err);
+}
+
+/* ---- item: the report goes to a private file when output= cannot take it --- */
+
+Test(proc, unwritable_output_goes_to_a_private_tmpdir_file, .timeout = 60)
+{
+	char dir[] = "/tmp/lt-fb-XXXXXX", env[64];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(env, sizeof env, "TMPDIR=%s", dir);
+	lt_run_t r;
+	char *argv[] = { "close2", NULL };
+	cr_assert_eq(lt_e2e_run_env(&r, "proc_cases", "exitcode=0:output=/nonexistent-dir/x.json",
+				    argv, env), 0);
+	cr_assert_eq(r.status, 0);
+	/* one line, on the original stderr although the program closed fd 2 */
+	const char *nl = strchr(r.err, '\n');
+	cr_assert(nl && !nl[1], "stderr is not one line: %s", r.err);
+	char want[300];
+	snprintf(want, sizeof want, "%s/leaktrace.", dir);
+	const char *p = strstr(r.err, want);
+	cr_assert(!strncmp(r.err, "leaktrace: warning: cannot write report to /nonexistent-dir/x.json: ", 68) &&
+		  p, "%s", r.err);
+	char path[400];
+	snprintf(path, sizeof path, "%.*s", (int)(nl - p), p);
+	cr_assert(strstr(path, ".json"), "%s", path);
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	json_error_t jerr;
+	json_t *j = json_load_file(path, 0, &jerr);
+	cr_assert_not_null(j, "%s: %s", path, jerr.text);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "summary"), "leaked_bytes")), 48);
+	json_decref(j);
+	lt_e2e_free(&r);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
