@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,6 +30,7 @@
 
 #include "clock.h"
 #include "guard.h"
+#include "intalloc.h"
 #include "lock.h"
 #include "log.h"
 #include "options.h"
@@ -42,6 +44,7 @@ static _Atomic unsigned requests;      /* futex word: bumped by every request */
 static _Atomic int fatal_signo;        /* a termination signal to report */
 static _Atomic unsigned fatal_done;    /* futex word the dying thread waits on */
 static _Atomic int helper_tid;
+static _Atomic int main_gone;          /* the main thread called pthread_exit */
 static int helper_started;
 static lt_lock_t report_lock = LT_LOCK_INIT;
 
@@ -153,6 +156,43 @@ static void snapshot_now(void)
 			    (unsigned long long)(lt_clock_abs_ms() - t0), lt_report_last_pause_ms());
 }
 
+void lt_signal_main_exiting(void)
+{
+	if (!helper_started || atomic_exchange(&main_gone, 1))
+		return;
+	/* wake the helper without making a snapshot request */
+	futex(&requests, FUTEX_WAKE, 1, NULL);
+}
+
+/* Threads in the process, from /proc/self/status (-1 when unknown). */
+static int thread_count(void)
+{
+	char *buf;
+	size_t len;
+	if (lt_sys_read_file("/proc/self/status", &buf, &len))
+		return -1;
+	const char *t = strstr(buf, "\nThreads:");
+	int n = t ? atoi(t + 9) : -1;
+	lt_ia_free(buf);
+	return n;
+}
+
+/* After the main thread's pthread_exit, glibc ends the process (exit(0))
+ * when its thread count drops to zero, and the helper counts as one: it
+ * must go once it is the last thread besides the main one (a zombie, or
+ * about to be). Whichever of the two decrements the count last runs
+ * exit(0), and with it the program's atexit handlers and the exit report.
+ * There is no event for "another thread ended" that the shim could wait
+ * on without touching every thread, so the helper looks every few
+ * milliseconds, backing off to POLL_MAX_MS, and only in this state. */
+#define POLL_MAX_MS 200
+
+static int only_helper_left(void)
+{
+	int n = thread_count();
+	return n > 0 && n <= 2;
+}
+
 static void *helper_main(void *arg)
 {
 	(void)arg;
@@ -164,6 +204,7 @@ static void *helper_main(void *arg)
 	uint64_t next_tick = lt_opt.snapshot_interval
 				     ? lt_clock_abs_ms() + (uint64_t)lt_opt.snapshot_interval * 1000
 				     : 0;
+	unsigned poll_ms = 1;
 	for (;;) {
 		int sig = atomic_load(&fatal_signo);
 		if (sig) {
@@ -187,10 +228,28 @@ static void *helper_main(void *arg)
 			snapshot_now();
 			continue;
 		}
+		uint64_t left = UINT64_MAX;
+		if (atomic_load(&main_gone)) {
+			if (only_helper_left()) {
+				/* return into glibc's start_thread, which calls
+				 * exit(0) if this is the last thread: the
+				 * program's atexit handlers run here untraced
+				 * otherwise */
+				lt_guard_release();
+				return NULL;
+			}
+			left = poll_ms;
+			poll_ms = poll_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : poll_ms * 2;
+		}
 		struct timespec ts, *tp = NULL;
 		if (next_tick) {
 			uint64_t now = lt_clock_abs_ms();
-			uint64_t left = next_tick > now ? next_tick - now : 0;
+			if (next_tick <= now)
+				left = 0;
+			else if (next_tick - now < left)
+				left = next_tick - now;
+		}
+		if (left != UINT64_MAX) {
 			ts.tv_sec = (time_t)(left / 1000);
 			ts.tv_nsec = (long)(left % 1000) * 1000000;
 			tp = &ts;
@@ -205,12 +264,13 @@ static int start_helper(void)
 	pthread_attr_t attr;
 	pthread_t t;
 	sigset_t all, old;
-	/* the helper takes only the snapshot signal: termination signals go
-	 * to the program's threads, which wait for the helper; the scan's
-	 * stop-the-world skips it (world.c) */
+	/* the helper blocks every signal: a process-directed signal (the
+	 * snapshot signal included) must reach only the program's threads, as
+	 * it would without the shim, or a signal the program blocks in all its
+	 * threads to keep it pending would run its handler here at once. The
+	 * snapshot handler runs on a program thread and only wakes the helper;
+	 * the scan's stop-the-world skips the helper (world.c) */
 	sigfillset(&all);
-	if (snap_signo)
-		sigdelset(&all, snap_signo);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -292,7 +352,7 @@ int lt_signal_app_takes(int signo, const void *handler, int is_ignore)
 		return -1;
 	ours[signo] = 0;
 	if (signo == snap_signo) {
-		lt_log_warn("the program installed its own handler for signal %d, the snapshot signal; "
+		lt_log_note("the program installed its own handler for signal %d, the snapshot signal; "
 			    "snapshots on it are off (set LEAKTRACE_OPTIONS=snapshot_signal=SIGUSR2 or "
 			    "another free signal)", signo);
 		snap_signo = 0;
@@ -318,6 +378,7 @@ void lt_signal_postfork_child(void)
 	atomic_store(&fatal_signo, 0);
 	atomic_store(&fatal_done, 0);
 	atomic_store(&helper_tid, 0);
+	atomic_store(&main_gone, 0);
 	helper_started = 0;
 	if (snap_signo || lt_opt.snapshot_interval || lt_opt.signal_report)
 		start_helper();

@@ -18,6 +18,9 @@ const struct sigaction *lt_signal_app_action(int signo);
 void lt_signal_set_app_action(int signo, const struct sigaction *act);
 /* Restart the helper thread in a forked child. */
 void lt_signal_postfork_child(void);
+/* The main thread is about to pthread_exit: the helper thread then ends
+ * itself once it is the last one, so glibc's exit(0) can run. */
+void lt_signal_main_exiting(void);
 /* Thread id of the helper thread (0 before it runs). */
 int lt_signal_helper_tid(void);
 /* Serialise report writing between the helper thread and exit. */

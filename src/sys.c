@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -81,8 +83,25 @@ ssize_t lt_sys_read(int fd, void *buf, size_t len)
 	return r;
 }
 
+/* /proc/self is the thread group leader's entry: once main() has called
+ * pthread_exit the leader is a zombie whose maps, fd and exe read empty
+ * while the process lives on. /proc/thread-self shows the same shared
+ * address space, descriptor table and executable from the calling thread,
+ * so the shim reads those through it (the task list stays per process). */
+static const char *proc_path(const char *path, char *buf, size_t cap)
+{
+	static const char self[] = "/proc/self/";
+	if (strncmp(path, self, sizeof self - 1) || !strncmp(path + sizeof self - 1, "task", 4))
+		return path;
+	if ((size_t)snprintf(buf, cap, "/proc/thread-self/%s", path + sizeof self - 1) >= cap)
+		return path;
+	return buf;
+}
+
 int lt_sys_openat(int dirfd, const char *path, int flags, int mode)
 {
+	char pb[256];
+	path = proc_path(path, pb, sizeof pb);
 	long r;
 	do
 		r = raw(SYS_openat, dirfd, (long)path, flags | O_CLOEXEC, mode);
@@ -112,6 +131,8 @@ int lt_sys_fsync(int fd)
 
 ssize_t lt_sys_readlink(const char *path, char *buf, size_t len)
 {
+	char pb[256];
+	path = proc_path(path, pb, sizeof pb);
 	long r = raw(SYS_readlinkat, AT_FDCWD, (long)path, (long)buf, (long)len);
 	if (r >= 0 && (size_t)r < len)
 		buf[r] = 0;

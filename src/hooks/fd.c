@@ -22,6 +22,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "../report/emit.h"
 #include "../sys.h"
 #include "hhook.h"
 
@@ -166,6 +167,8 @@ LT_EXPORT int dup(int oldfd)
 LT_EXPORT int dup2(int oldfd, int newfd)
 {
 	FAIL_IF_UNRESOLVED(dup2);
+	if (newfd == 2 && oldfd != 2)
+		lt_out_keep_stderr();
 	int fd = lt_real.dup2(oldfd, newfd);
 	if (fd >= 0 && oldfd != newfd)
 		lt_hh_created(fd, dup_kind(oldfd));
@@ -175,6 +178,8 @@ LT_EXPORT int dup2(int oldfd, int newfd)
 LT_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	FAIL_IF_UNRESOLVED(dup3);
+	if (newfd == 2 && oldfd != 2)
+		lt_out_keep_stderr();
 	int fd = lt_real.dup3(oldfd, newfd, flags);
 	if (fd >= 0)
 		lt_hh_created(fd, dup_kind(oldfd));
@@ -236,6 +241,10 @@ LT_EXPORT int close(int fd)
 	 * do) would close libunwind's validation pipe; libunwind would then
 	 * write to whatever reuses the number. The descriptor is the
 	 * tracer's, never the program's: leave it open and report success. */
+	if (fd == 2)
+		lt_out_keep_stderr();
+	else if (fd >= 3 && fd == lt_out_kept_stderr())
+		return 0;      /* the report's stream (see below) */
 	lt_fdrec_t rec;
 	if (!lt_guard_depth && lt_tracing() && lt_handle_fd_get(fd, &rec) &&
 	    rec.kind == LT_HK_TRACER)
@@ -253,6 +262,18 @@ LT_EXPORT int close_range(unsigned int lo, unsigned int hi, int flags)
 		lt_handle_fd_forget_range(lo, hi);
 		errno = e;
 	}
+	if (!(flags & CLOSE_RANGE_CLOEXEC) && lo <= 2 && hi >= 2)
+		lt_out_keep_stderr();
+	/* the kept stderr stays open: close around it */
+	int k = lt_out_kept_stderr();
+	if (!(flags & CLOSE_RANGE_CLOEXEC) && k >= 3 && lo <= (unsigned)k && hi >= (unsigned)k) {
+		int r = 0;
+		if (lo < (unsigned)k)
+			r = lt_real.close_range(lo, (unsigned)k - 1, flags);
+		if (r == 0 && hi > (unsigned)k)
+			r = lt_real.close_range((unsigned)k + 1, hi, flags);
+		return r;
+	}
 	return lt_real.close_range(lo, hi, flags);
 }
 
@@ -264,6 +285,17 @@ LT_EXPORT void closefrom(int lo)
 		int e = errno;
 		lt_handle_fd_forget_range((unsigned)lo, ~0u);
 		errno = e;
+	}
+	if (lo <= 2)
+		lt_out_keep_stderr();
+	int k = lt_out_kept_stderr();
+	if (k >= 3 && lo <= k && lt_real.close_range) {
+		int e = errno;
+		if (lo < k)
+			lt_real.close_range((unsigned)lo, (unsigned)k - 1, 0);
+		lt_real.close_range((unsigned)k + 1, ~0u, 0);
+		errno = e;
+		return;
 	}
 	lt_real.closefrom(lo);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../log.h"
 #include "../lt.h"
 #include "../options.h"
 #include "../suppress.h"
@@ -156,6 +157,15 @@ void lt_json_write(const lt_report_t *r, lt_buf_t *b)
 	}
 	if (r->reason == LT_REASON_SNAPSHOT)
 		lt_buf_printf(b, "  \"pause_ms\": %.3f,\n", r->pause_ms);
+	int nnotes = lt_log_note_count();
+	if (nnotes) {
+		lt_buf_puts(b, "  \"notes\": [");
+		for (int i = 0; i < nnotes; i++) {
+			lt_buf_puts(b, i ? ", " : "");
+			lt_buf_json_str(b, lt_log_note_get(i));
+		}
+		lt_buf_puts(b, "],\n");
+	}
 
 	static const char *const cls[] = { "definitely_lost", "indirectly_lost",
 					   "possibly_lost", "still_reachable" };

@@ -3,19 +3,70 @@
  * created O_CREAT|O_EXCL|O_NOFOLLOW with mode 0600 next to the target,
  * written, fsync'ed, then renamed into place, so a reader never sees half a
  * report and a planted symlink is never followed. Any failure (unwritable
- * directory, full disk) removes the temp file and falls back to stderr with
- * one warning: the report is never lost and the target never stops. */
+ * directory, full disk) removes the temp file and writes the report to a
+ * private file in $TMPDIR instead, with one warning line naming it (stderr
+ * gets the report itself only when even that fails): the report is never
+ * lost, the program's stderr is never flooded, the target never stops. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
+#include "../guard.h"
+#include "../handle.h"
 #include "../log.h"
 #include "../sys.h"
 #include "emit.h"
 #include "../options.h"
 
 static char last_path[4096];
+static _Atomic int kept_stderr = -1;
+
+/* The program is about to close or replace descriptor 2 (close, dup2 onto
+ * it, fclose(stderr), freopen, close_range, closefrom): keep a private
+ * duplicate of the original stderr for the report and the shim's
+ * warnings. coreutils close stderr at exit, before the report is written.
+ * The duplicate is made only then (a program that keeps its stderr never
+ * sees one) and parked at the top of the descriptor range, close-on-exec,
+ * where it takes none of the numbers the program gets next. */
+void lt_out_keep_stderr(void)
+{
+	if (atomic_load(&kept_stderr) >= 0)
+		return;
+	struct rlimit rl;
+	long base = 3;
+	if (lt_sys_call6(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0, 0) == 0 &&
+	    rl.rlim_cur >= 64)
+		base = (long)(rl.rlim_cur > 65536 ? 65536 : rl.rlim_cur) - 8;
+	long fd = lt_sys_call6(SYS_fcntl, 2, F_DUPFD_CLOEXEC, base, 0, 0, 0);
+	if (fd < 0 && base > 3)
+		fd = lt_sys_call6(SYS_fcntl, 2, F_DUPFD_CLOEXEC, 3, 0, 0, 0);
+	if (fd < 0)
+		return;           /* fd 2 is not open (or no number is free) */
+	int expect = -1;
+	if (!atomic_compare_exchange_strong(&kept_stderr, &expect, (int)fd)) {
+		lt_sys_close((int)fd);
+		return;
+	}
+	lt_log_set_fd((int)fd);
+	/* the tracer's own: never reported as a descriptor of the program */
+	int e = errno;
+	lt_guard_hold();
+	lt_handle_fd_add((int)fd, LT_HK_TRACER, 0);
+	lt_guard_release();
+	errno = e;
+}
+
+int lt_out_kept_stderr(void)
+{
+	return atomic_load(&kept_stderr);
+}
+
 
 const char *lt_out_last_path(void)
 {
@@ -54,7 +105,8 @@ int lt_out_expand(const char *pattern, int pid, unsigned seq, char *out, size_t 
 
 static int to_stderr(const lt_buf_t *b)
 {
-	ssize_t r = lt_sys_write_all(2, b->data, b->len);
+	int k = atomic_load(&kept_stderr);
+	ssize_t r = lt_sys_write_all(k >= 0 ? k : 2, b->data, b->len);
 	return r < 0 ? (int)r : 0;
 }
 
@@ -82,6 +134,49 @@ static int write_file(const char *path, const lt_buf_t *b)
 	return rc;
 }
 
+/* A report that cannot go where output= says goes to a private file in
+ * $TMPDIR (or /tmp; TMPDIR is ignored in a secure-execution process):
+ * created O_EXCL|O_NOFOLLOW, mode 0600, never an existing file. Returns 0
+ * and the path, or -errno. */
+static int to_fallback(int pid, unsigned seq, const lt_buf_t *b, char *path, size_t cap)
+{
+	const char *dir = getauxval(AT_SECURE) ? NULL : getenv("TMPDIR");
+	if (!dir || dir[0] != '/')
+		dir = "/tmp";
+	const char *ext = b->len && b->data[0] == '{' ? "json" : "txt";
+	int fd = -EEXIST;
+	for (int attempt = 0; attempt < 16 && fd == -EEXIST; attempt++) {
+		if (attempt)
+			snprintf(path, cap, "%s/leaktrace.%d.%u.%d.%s", dir, pid, seq, attempt, ext);
+		else
+			snprintf(path, cap, "%s/leaktrace.%d.%u.%s", dir, pid, seq, ext);
+		fd = lt_sys_openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+	}
+	if (fd < 0)
+		return fd;
+	ssize_t w = lt_sys_write_all(fd, b->data, b->len);
+	lt_sys_close(fd);
+	if (w < 0) {
+		lt_sys_unlink(path);
+		return (int)w;
+	}
+	return 0;
+}
+
+/* Say in one line where the report went instead; stderr itself only when
+ * no private file can be made either (no descriptor, no space). */
+static int fall_back(const char *why, int pid, unsigned seq, const lt_buf_t *b)
+{
+	char fb[4096];
+	if (to_fallback(pid, seq, b, fb, sizeof fb) == 0) {
+		lt_log_warn("%s; report written to %s", why, fb);
+		snprintf(last_path, sizeof last_path, "%s", fb);
+		return 0;
+	}
+	lt_log_warn("%s; writing it to stderr", why);
+	return to_stderr(b);
+}
+
 int lt_out_write(const char *pattern, int pid, unsigned seq, const lt_buf_t *b)
 {
 	if (b->oom)
@@ -90,10 +185,11 @@ int lt_out_write(const char *pattern, int pid, unsigned seq, const lt_buf_t *b)
 		return to_stderr(b);
 	char path[4096];
 	int rc = lt_out_expand(pattern, pid, seq, path, sizeof path);
+	char why[4300];
 	if (rc) {
-		lt_log_warn("output=%s: %s; writing the report to stderr", pattern,
-			    rc == -EINVAL ? "bad pattern (use %p, %n or %%)" : "path too long");
-		return to_stderr(b);
+		snprintf(why, sizeof why, "output=%s: %s", pattern,
+			 rc == -EINVAL ? "bad pattern (use %p, %n or %%)" : "path too long");
+		return fall_back(why, pid, seq, b);
 	}
 	/* special files (/dev/null, a FIFO) are written in place */
 	if (!strncmp(path, "/dev/", 5)) {
@@ -107,9 +203,8 @@ int lt_out_write(const char *pattern, int pid, unsigned seq, const lt_buf_t *b)
 	}
 	rc = write_file(path, b);
 	if (rc) {
-		lt_log_warn("cannot write report to %s: %s; writing it to stderr", path,
-			    strerror(-rc));
-		return to_stderr(b);
+		snprintf(why, sizeof why, "cannot write report to %s: %s", path, strerror(-rc));
+		return fall_back(why, pid, seq, b);
 	}
 	snprintf(last_path, sizeof last_path, "%s", path);
 	return 0;

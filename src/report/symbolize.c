@@ -25,6 +25,7 @@
 #include "../modules.h"
 #include "../real.h"
 #include "debugfile.h"
+#include "../sys.h"
 #include "strpool.h"
 #include <link.h>
 #include <stddef.h>
@@ -124,7 +125,7 @@ lt_sym_t *lt_sym_open(void)
 	s->dwfl = dwfl_begin(&callbacks);
 	if (s->dwfl) {
 		dwfl_report_begin(s->dwfl);
-		if (dwfl_linux_proc_report(s->dwfl, getpid()) != 0) {
+		if (dwfl_linux_proc_report(s->dwfl, lt_sys_gettid()) != 0) {
 			dwfl_end(s->dwfl);
 			s->dwfl = NULL;
 		} else {

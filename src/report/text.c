@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../log.h"
 #include "../options.h"
 #include "../suppress.h"
 #include "emit.h"
@@ -135,6 +136,8 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b)
 		lt_buf_puts(b, "==leaktrace== blocks are not classified by reachability: every live block counts\n");
 	else if (r->classify_note)
 		lt_buf_printf(b, "==leaktrace== note: %s\n", r->classify_note);
+	for (int i = 0; i < lt_log_note_count(); i++)
+		lt_buf_printf(b, "==leaktrace== note: %s\n", lt_log_note_get(i));
 	lt_buf_puts(b, "\n");
 
 	size_t n = 0, hidden = 0;

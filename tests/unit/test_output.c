@@ -82,14 +82,31 @@ Test(output, symlink_target_replaced_not_followed, .init = mkdir_tmp)
 	lt_buf_free(&b);
 }
 
-Test(output, unwritable_falls_back_to_stderr, .init = cr_redirect_stderr)
+/* One line names the private file in TMPDIR that holds the report. */
+Test(output, unwritable_goes_to_a_private_tmpdir_file, .init = cr_redirect_stderr)
 {
+	char tmp[] = "/tmp/lt-unit-fb-XXXXXX";
+	cr_assert_not_null(mkdtemp(tmp));
+	setenv("TMPDIR", tmp, 1);
 	lt_buf_t b = text("REPORT\n");
 	cr_assert_eq(lt_out_write("/nonexistent-dir/r.json", 1, 0, &b), 0);
 	fflush(stderr);
-	cr_assert_stderr_eq_str(
-		"leaktrace: warning: cannot write report to /nonexistent-dir/r.json: No such file or directory; writing it to stderr\n"
-		"REPORT\n");
+	char want[400], path[200];
+	snprintf(path, sizeof path, "%s/leaktrace.1.0.txt", tmp);
+	snprintf(want, sizeof want,
+		 "leaktrace: warning: cannot write report to /nonexistent-dir/r.json: No such file or "
+		 "directory; report written to %s\n", path);
+	cr_assert_stderr_eq_str(want);
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	char got[16] = "";
+	int fd = open(path, O_RDONLY);
+	cr_assert(read(fd, got, sizeof got) == 7);
+	close(fd);
+	cr_assert_str_eq(got, "REPORT\n");
+	unlink(path);
+	rmdir(tmp);
 	lt_buf_free(&b);
 }
 
@@ -100,10 +117,15 @@ Test(output, full_disk_leaves_no_partial_file, .init = mkdir_tmp)
 	char pat[160];
 	snprintf(pat, sizeof pat, "%s/sub/r.json", dir);
 	lt_buf_t b = text("x\n");
+	char fb[] = "/tmp/lt-unit-fb-XXXXXX";     /* where the fallback file goes */
+	cr_assert_not_null(mkdtemp(fb));
+	setenv("TMPDIR", fb, 1);
 	cr_redirect_stderr();
 	cr_assert_eq(lt_out_write(pat, 1, 0, &b), 0);
 	char cmd[256];
 	snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 0", dir);
 	cr_assert_eq(system(cmd), 0, "nothing left in %s", dir);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", fb);
+	cr_assert_eq(system(cmd), 0);
 	lt_buf_free(&b);
 }
