@@ -237,6 +237,7 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 		return mrc ? mrc : -ENOENT;
 	}
 	lt_roots_threads(&rt, &w, self_sp, lt_world_thread_pointer());
+	lt_roots_anon(&rt, blocks, n);
 	lt_roots_clip(&rt);
 
 	/* "allocations made from the dynamic linker are reachable"
