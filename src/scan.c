@@ -244,7 +244,7 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 	 * (LeakSanitizer's use_ld_allocations): dynamic TLS blocks, the DTV and
 	 * dlopen's bookkeeping hang off loader structures we cannot see */
 	for (size_t i = 0; i < n; i++) {
-		const lt_stack_t *st = lt_stack_get(blocks[i].stack);
+		const lt_stack_t *st = lt_stack_get(LT_BLOCK_STACK(&blocks[i]));
 		rootb[i] = st && st->depth && lt_roots_is_ldso_pc(&rt, st->pc[0]);
 	}
 

@@ -1,8 +1,7 @@
 /* A custom registry in an anonymous private mmap region (as pymalloc's
  * arenas and pool allocators are) holds the only pointers to ten 1,000-byte
- * malloc'd blocks; a second region, unmapped... no: a second region holds
- * a pointer to a 40-byte block that points to a 24-byte block (a list
- * kept through the region). One more block is really lost.
+ * malloc'd blocks; a second region holds the only pointer to a 40-byte
+ * block that points to a 24-byte block. One more block is really lost.
  * memcheck 3.19 (--leak-check=full --show-leak-kinds=all): definitely lost
  * 123 bytes in 1 block (really_lost); indirectly 0, possibly 0; still
  * reachable: registry 10 x 1,000 (fill_registry), 40 + 24 (keep_list). */
