@@ -2,8 +2,10 @@
  * fork() and released in both processes after it (jemalloc_fork.c's "acquire
  * all mutexes in a safe order"), so the child's tables are consistent. The
  * child then becomes a process of its own: its pid in reports, its report
- * sequence from 0, its own helper thread, and - unless fork_inherit=1 - no
- * blocks of its parent's counted as its leaks. It keeps tracing.
+ * sequence from 0, its own helper thread. The blocks it inherited stay in its
+ * table, marked as allocated before the fork, so one it loses is reported
+ * as memcheck and LeakSanitizer report it (fork_inherit=0 drops them
+ * instead). It keeps tracing.
  *
  * Order: report lock, stack depot, heap shards, handle tables, private
  * allocator (last: the others allocate from it while holding their own).
@@ -18,12 +20,17 @@
 #include "options.h"
 #include "snapshot.h"
 #include "stack.h"
+#include "sys.h"
 
 void lt_report_reset_sequence(void);
+
+int lt_fork_parent_pid;
+static int prefork_pid;
 
 static void prepare(void)
 {
 	lt_guard_hold();
+	prefork_pid = (int)lt_sys_getpid();
 	lt_signal_report_lock();
 	lt_stack_prefork();
 	lt_heap_lock_all();
@@ -50,6 +57,9 @@ static void child(void)
 	lt_signal_report_unlock();
 	if (!lt_opt.fork_inherit)
 		lt_heap_clear();
+	else
+		lt_heap_mark_inherited();
+	lt_fork_parent_pid = prefork_pid;
 	lt_report_reset_sequence();
 	lt_signal_postfork_child();
 	lt_guard_release();

@@ -4,6 +4,11 @@
 
 void lt_fork_init(void);
 
+/* In a forked child, the parent's pid at the fork (0 in a process that was
+ * not forked under the tracer): blocks marked LT_BLOCK_INHERITED were
+ * allocated there. */
+extern int lt_fork_parent_pid;
+
 /* Implemented by the handle tracker. */
 void lt_handle_prefork(void);
 void lt_handle_postfork_parent(void);

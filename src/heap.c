@@ -271,6 +271,18 @@ void lt_heap_clear(void)
 	}
 }
 
+void lt_heap_mark_inherited(void)
+{
+	for (unsigned i = 0; i < NSHARD; i++) {
+		struct shard *s = &shards[i];
+		if (!s->mask)
+			continue;
+		for (uint32_t j = 0; j <= s->mask; j++)
+			if (s->slots[j].ptr)
+				s->slots[j].stack |= LT_BLOCK_INHERITED;
+	}
+}
+
 size_t lt_heap_table_bytes(void)
 {
 	size_t b = 0;

@@ -15,9 +15,14 @@
 typedef struct {
 	uintptr_t ptr;    /* 0: empty slot */
 	uint64_t size;
-	uint32_t stack;   /* stack depot id */
+	uint32_t stack;   /* stack depot id, | LT_BLOCK_INHERITED */
 	uint32_t ms;      /* allocation time, ms since tracer start */
 } lt_block_t;
+
+/* In a forked child: the block was allocated before the fork (in the
+ * parent). Depot ids stay below 2^24. */
+#define LT_BLOCK_INHERITED 0x80000000u
+#define LT_BLOCK_STACK(b) ((b)->stack & ~LT_BLOCK_INHERITED)
 
 #include "lt.h"
 
@@ -49,6 +54,8 @@ int lt_heap_snapshot(lt_block_t **out, size_t *n, size_t *map_bytes);
 
 /* Drop every record (forked child that must not inherit the parent's). */
 void lt_heap_clear(void);
+/* Mark every record LT_BLOCK_INHERITED (forked child). */
+void lt_heap_mark_inherited(void);
 
 /* Tracer memory held by the table, for verbosity/bench. */
 size_t lt_heap_table_bytes(void);

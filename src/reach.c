@@ -56,6 +56,8 @@ struct scan {
 	struct cluster cl[MAX_CLUSTERS];
 	int ncl;
 	long root_range;        /* the root range being scanned, or -1 */
+	size_t rhint;           /* the readable range the last lookup hit */
+	size_t thint;           /* the same, for pointer targets */
 };
 
 size_t lt_reach_work_bytes(size_t n)
@@ -119,6 +121,51 @@ long lt_reach_find(const lt_block_t *blocks, size_t n, uintptr_t p)
 	return -1;
 }
 
+/* ---- readability --------------------------------------------------------------- */
+
+/* Every read of program memory goes through these: a page the program made
+ * PROT_NONE (a guard page, a sandboxed buffer, a block handed to mprotect)
+ * would kill it with SIGSEGV. memcheck asks its address-space manager per
+ * page and catches faults; we consult the readable ranges of
+ * /proc/self/maps, read once per scan while the world is stopped (sorted,
+ * adjacent ones merged). Consecutive lookups mostly hit the same range (one
+ * heap, one arena), so the last hit is tried before a binary search. */
+
+/* The end of the readable range holding p, or 0 when p is unreadable.
+ * Without a table (unit tests on synthetic heaps) everything is readable. */
+static inline uintptr_t readable_end_h(struct scan *s, uintptr_t p, size_t *hint)
+{
+	const lt_reach_range_t *r = s->c->readable;
+	if (!r)
+		return UINTPTR_MAX;
+	size_t n = s->c->nreadable;
+	if (*hint < n && p - r[*hint].lo < r[*hint].hi - r[*hint].lo)
+		return r[*hint].hi;
+	size_t lo = 0, hi = n;
+	while (lo < hi) {    /* first range ending above p */
+		size_t mid = (lo + hi) >> 1;
+		if (r[mid].hi <= p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n || p < r[lo].lo)
+		return 0;
+	*hint = lo;
+	return r[lo].hi;
+}
+
+static inline uintptr_t readable_end(struct scan *s, uintptr_t p)
+{
+	return readable_end_h(s, p, &s->rhint);
+}
+
+/* Is all of [lo, hi) readable? */
+static inline int readable(struct scan *s, uintptr_t lo, uintptr_t hi)
+{
+	return readable_end(s, lo) >= hi;
+}
+
 /* ---- heuristics (mc_leakcheck.c's heuristic_reachedness) ----------------- */
 
 static const lt_reach_seg_t *seg_of(const lt_reach_ctx_t *c, uintptr_t p)
@@ -138,14 +185,20 @@ static const lt_reach_seg_t *seg_of(const lt_reach_ctx_t *c, uintptr_t p)
 
 /* A vtable: in a mapped file, and its first up to 20 words are NULL or
  * point into executable file segments, at least two of them non-NULL. */
-static int is_vtable(const lt_reach_ctx_t *c, uintptr_t p)
+static int is_vtable(struct scan *sc, uintptr_t p)
 {
+	const lt_reach_ctx_t *c = sc->c;
 	const lt_reach_seg_t *s = seg_of(c, p);
 	if (!s)
+		return 0;
+	uintptr_t end = readable_end(sc, p);
+	if (end < p + WORD)
 		return 0;
 	uintptr_t max = p + 20 * WORD;
 	if (max > s->hi - WORD)
 		max = s->hi - WORD;
+	if (max > end - WORD)
+		max = end - WORD;
 	int fns = 0;
 	for (uintptr_t q = p; q <= max; q += WORD) {
 		uintptr_t fn = *(const uintptr_t *)q;
@@ -160,14 +213,19 @@ static int is_vtable(const lt_reach_ctx_t *c, uintptr_t p)
 	return 0;
 }
 
-static int heuristic(const struct scan *s, uintptr_t p, const lt_block_t *blk)
+static int heuristic(struct scan *s, uintptr_t p, const lt_block_t *blk)
 {
 	unsigned h = s->c->heuristics;
 	uintptr_t d = blk->ptr;
 	uint64_t sz = blk->size;
+	/* every heuristic reads the block's first words, and the last one the
+	 * word p points at: none applies where those are unreadable */
+	uintptr_t end = readable_end(s, d);
+	if (end < d + WORD)
+		return 0;
 	/* libstdc++'s pre-C++11 (COW) string: length, capacity, refcount,
 	 * then the characters, and the pointer points at the characters */
-	if ((h & LT_HEUR_STDSTRING) && p == d + 3 * WORD && sz >= 3 * WORD) {
+	if ((h & LT_HEUR_STDSTRING) && p == d + 3 * WORD && sz >= 3 * WORD && end >= d + 3 * WORD) {
 		uint64_t cap = *(const uint64_t *)(d + WORD);
 		if (3 * WORD + cap + 1 == sz && *(const uint64_t *)d <= cap)
 			return 1;
@@ -188,11 +246,11 @@ static int heuristic(const struct scan *s, uintptr_t p, const lt_block_t *blk)
 	/* a pointer to a second base class: both it and the block's first
 	 * word hold vtable pointers */
 	if ((h & LT_HEUR_MULTIPLEINHERITANCE) && s->c->segs && !(p % WORD) &&
-	    p + WORD <= d + sz && sz >= WORD) {
+	    p + WORD <= d + sz && sz >= WORD && readable(s, p, p + WORD)) {
 		uintptr_t inner = *(const uintptr_t *)p;
 		uintptr_t first = *(const uintptr_t *)d;
 		if (!(inner % WORD) && inner >= 4096 && !(first % WORD) && first >= 4096 &&
-		    is_vtable(s->c, inner) && is_vtable(s->c, first))
+		    is_vtable(s, inner) && is_vtable(s, first))
 			return 1;
 	}
 	return 0;
@@ -312,6 +370,11 @@ static void scan_range(struct scan *s, uintptr_t lo, uintptr_t hi, int prior_def
 			continue;
 		if ((flags & LT_RANGE_START_ONLY) && p != s->b[i].ptr)
 			continue;
+		/* a pointer to an unreadable address is no pointer: memcheck's
+		 * lc_is_a_chunk_ptr ignores it too, so a block the program made
+		 * PROT_NONE counts as lost unless a readable part is referenced */
+		if (s->c->readable && !readable_end_h(s, p, &s->thint))
+			continue;
 		if (LT_UNLIKELY(s->c->on_root != NULL) && leader < 0 && s->root_range >= 0)
 			s->c->on_root(s->c->on_root_arg, (size_t)s->root_range, w, (size_t)i);
 		if (leader < 0)
@@ -344,10 +407,11 @@ static void drain(struct scan *s, long leader)
 		size_t i = s->stack[--s->top];
 		const lt_block_t *blk = &s->b[i];
 		int definite = s->st[i] != ST_POSSIBLE;
-		if (LT_UNLIKELY(blk->size >= 4096) && s->c->readable)
-			scan_readable(s, blk->ptr, blk->ptr + blk->size, definite, leader);
-		else
+		/* a block of any size may lie on a page the program protected */
+		if (LT_LIKELY(readable(s, blk->ptr, blk->ptr + blk->size)))
 			scan_range(s, blk->ptr, blk->ptr + blk->size, definite, leader, 0);
+		else
+			scan_readable(s, blk->ptr, blk->ptr + blk->size, definite, leader);
 	}
 }
 

@@ -50,9 +50,11 @@ typedef struct lt_reach_ctx {
 	const lt_reach_seg_t *segs;       /* NULL disables the vtable test */
 	size_t nsegs;
 	unsigned heuristics;
-	/* NULL, or the readable address ranges (sorted): blocks of a page or
-	 * more are scanned only where readable, since a program may
-	 * mprotect a page inside its own block (a guard page) */
+	/* NULL (synthetic heaps: all readable), or the readable address
+	 * ranges (sorted, merged): no word outside them is ever read - not a
+	 * block, not a heuristic's header word, not a vtable - and a pointer
+	 * to an address outside them counts for nothing (as in memcheck),
+	 * since a program may mprotect any page of its own blocks */
 	const lt_reach_range_t *readable;
 	size_t nreadable;
 	void *work;                       /* lt_reach_work_bytes(n) bytes */

@@ -11,6 +11,7 @@
 
 #include "intalloc.h"
 #include "real.h"
+#include "snapshot.h"
 #include "sys.h"
 
 #define PAGE 4096u
@@ -29,7 +30,9 @@ int lt_roots_alloc(lt_roots_t *rt, size_t nthreads)
 	rt->maps = lt_ia_map(rt->mapcap * sizeof *rt->maps);
 	rt->readable = lt_ia_map(rt->mapcap * sizeof *rt->readable);
 	rt->buf = lt_ia_map(rt->bufcap);
-	if (!rt->r || !rt->seg || !rt->maps || !rt->buf || !rt->readable) {
+	rt->excap = 1024 + 4 * nthreads;
+	rt->ex = lt_ia_map(rt->excap * sizeof *rt->ex);
+	if (!rt->r || !rt->seg || !rt->maps || !rt->buf || !rt->readable || !rt->ex) {
 		lt_roots_free(rt);
 		return -ENOMEM;
 	}
@@ -48,6 +51,8 @@ void lt_roots_free(lt_roots_t *rt)
 		lt_ia_unmap(rt->readable, rt->mapcap * sizeof *rt->readable);
 	if (rt->buf)
 		lt_ia_unmap(rt->buf, rt->bufcap);
+	if (rt->ex)
+		lt_ia_unmap(rt->ex, rt->excap * sizeof *rt->ex);
 	memset(rt, 0, sizeof *rt);
 }
 
@@ -75,6 +80,21 @@ static void add(lt_roots_t *rt, uintptr_t lo, uintptr_t hi, unsigned flags)
 	rt->r[rt->n].hi = hi;
 	rt->r[rt->n].flags = flags;
 	rt->n++;
+}
+
+/* Memory that must not become an anonymous root (lt_roots_anon). */
+static void exclude(lt_roots_t *rt, uintptr_t lo, uintptr_t hi)
+{
+	if (hi <= lo)
+		return;
+	if (rt->nex == rt->excap) {
+		rt->overflow = 1;
+		return;
+	}
+	rt->ex[rt->nex].lo = lo;
+	rt->ex[rt->nex].hi = hi;
+	rt->ex[rt->nex].flags = 0;
+	rt->nex++;
 }
 
 /* ---- modules ------------------------------------------------------------- */
@@ -229,6 +249,22 @@ int lt_roots_read_maps(lt_roots_t *rt)
 		m->hi = hi;
 		m->readable = q[0] == 'r';
 		m->writable = q[1] == 'w';
+		/* "rw-p 00000000 00:00 0   [anon:name]": skip offset, device
+		 * and inode; anonymous means inode 0 and no path, or a name
+		 * given with PR_SET_VMA_ANON_NAME */
+		int priv = q[3] == 'p';
+		const char *f = q;
+		int inode_zero = 0;
+		for (int field = 0; field < 4 && f < p; field++) {
+			while (f < p && *f != ' ' && *f != '\n')
+				f++;
+			while (f < p && *f == ' ')
+				f++;
+			if (field == 2)
+				inode_zero = *f == '0' && (f[1] == ' ' || f[1] == '\n' || !f[1]);
+		}
+		int noname = f >= p || *f == '\n' || !*f;
+		m->anon = priv && inode_zero && (noname || !strncmp(f, "[anon:", 6));
 		if (!m->readable)
 			continue;
 		/* merged readable ranges, for scanning big blocks */
@@ -308,6 +344,9 @@ static void add_stack(lt_roots_t *rt, uintptr_t sp, uintptr_t tp, uintptr_t redz
 			hi = top;
 	}
 	add(rt, lo, hi, 0);
+	/* the dead part below sp holds stale pointers: never an anonymous
+	 * root, nor is the live part scanned twice */
+	exclude(rt, m->lo, hi);
 }
 
 /* Static TLS lies below the thread pointer and the TCB (struct pthread,
@@ -325,7 +364,24 @@ static void add_tls(lt_roots_t *rt, uintptr_t tp)
 /* A thread we could not stop: if it sits in a system call, the kernel tells
  * its stack pointer; scan that whole mapping (its contents may change under
  * us: conservative, not exact). */
+static uintptr_t syscall_sp(pid_t tid);
+
 static void add_unstopped(lt_roots_t *rt, pid_t tid)
+{
+	uintptr_t sp = syscall_sp(tid);
+	const lt_map_t *m = sp ? map_of(rt, sp) : NULL;
+	if (!m) {
+		rt->unscanned++;    /* "running" (or gone): no stack pointer */
+		return;
+	}
+	add(rt, m->lo, m->hi, 0);
+	exclude(rt, m->lo, m->hi);
+	rt->conservative++;
+}
+
+/* The stack pointer of a thread blocked in a system call (from
+ * /proc/self/task/TID/syscall), or 0. */
+static uintptr_t syscall_sp(pid_t tid)
 {
 	char path[64] = "/proc/self/task/";
 	size_t k = strlen(path);
@@ -341,10 +397,8 @@ static void add_unstopped(lt_roots_t *rt, pid_t tid)
 	ssize_t got = fd >= 0 ? lt_sys_read(fd, buf, sizeof buf - 1) : -1;
 	if (fd >= 0)
 		lt_sys_close(fd);
-	if (got <= 0 || buf[0] < '0' || buf[0] > '9') {
-		rt->unscanned++;    /* "running" (or gone): no stack pointer */
-		return;
-	}
+	if (got <= 0 || buf[0] < '0' || buf[0] > '9')
+		return 0;
 	buf[got] = 0;
 	/* nr a1 a2 a3 a4 a5 a6 sp pc */
 	const char *p = buf;
@@ -362,13 +416,7 @@ static void add_unstopped(lt_roots_t *rt, pid_t tid)
 			sp = hex(&p);
 		}
 	}
-	const lt_map_t *m = sp ? map_of(rt, sp) : NULL;
-	if (!m) {
-		rt->unscanned++;
-		return;
-	}
-	add(rt, m->lo, m->hi, 0);
-	rt->conservative++;
+	return sp;
 }
 
 void lt_roots_threads(lt_roots_t *rt, lt_world_t *w, uintptr_t self_sp, uintptr_t self_tp)
@@ -386,5 +434,161 @@ void lt_roots_threads(lt_roots_t *rt, lt_world_t *w, uintptr_t self_sp, uintptr_
 		} else if (t->state == LT_THREAD_UNSTOPPABLE) {
 			add_unstopped(rt, t->tid);
 		}
+	}
+	/* the shim's helper thread is not stopped and holds only tracer
+	 * data: its stack is no root of any kind (it waits in a futex) */
+	int helper = lt_signal_helper_tid();
+	if (helper > 0 && helper != (int)lt_sys_gettid()) {
+		uintptr_t sp = syscall_sp(helper);
+		const lt_map_t *m = sp ? map_of(rt, sp) : NULL;
+		if (m)
+			exclude(rt, m->lo, m->hi);
+	}
+}
+
+/* ---- anonymous mappings ---------------------------------------------------- */
+
+/* glibc's non-main arenas live in heaps of HEAP_MAX_SIZE (64 MiB on 64-bit
+ * targets), aligned to it, each opening with a heap_info: the arena
+ * pointer, the previous heap, the used and the read-write sizes. Their free
+ * chunks hold stale pointers, and an arena whose blocks were all freed
+ * holds no live block to give it away, so it is recognised by that header. */
+#define GLIBC_HEAP_MAX ((uintptr_t)64 << 20)
+
+static uintptr_t glibc_heap_end(uintptr_t a)
+{
+	const uintptr_t *h = (const uintptr_t *)a;
+	uintptr_t ar = h[0], prev = h[1], size = h[2], rw = h[3];
+	if (!ar || ar % 8 || prev % GLIBC_HEAP_MAX || size % PAGE || rw % PAGE || !size ||
+	    size > rw || rw > GLIBC_HEAP_MAX)
+		return 0;
+	/* the first heap of an arena holds the arena right after heap_info;
+	 * the others point back to an earlier heap */
+	if (!prev && ar - a >= PAGE)
+		return 0;
+	return a + rw;
+}
+
+/* A glibc thread's stack mapping ends with its struct pthread, which opens
+ * with the TCB: header.tcb and header.self both point at it. Live threads'
+ * stacks are scanned from their sp; dead ones (glibc's stack cache, exited
+ * threads not yet joined) hold nothing live. */
+static int holds_tcb(const lt_roots_t *rt, uintptr_t lo, uintptr_t hi)
+{
+#if defined(__x86_64__)
+	/* x86-64 tcbhead_t: tcb, dtv, self, two ints, sysinfo, stack_guard,
+	 * pointer_guard. Two self pointers alone also describe an empty
+	 * circular list head; the two guards, the same in every thread of the
+	 * process (and random), make the test exact. */
+	uintptr_t guard, pguard;
+	__asm__ volatile("mov %%fs:0x28, %0" : "=r"(guard));
+	__asm__ volatile("mov %%fs:0x30, %0" : "=r"(pguard));
+	uintptr_t span = rt->tls_size + 2 * PAGE;
+	uintptr_t from = hi - lo > span ? hi - span : lo;
+	for (uintptr_t a = (hi - 8 * sizeof(uintptr_t)) & ~(uintptr_t)63; a >= from; a -= 64) {
+		const uintptr_t *w = (const uintptr_t *)a;
+		if (w[0] == a && w[2] == a && w[5] == guard && w[6] == pguard)
+			return 1;
+		if (a < 64)
+			break;
+	}
+#else
+	(void)rt;
+	(void)lo;
+	(void)hi;
+#endif
+	return 0;
+}
+
+/* Exclude the allocator's memory from anonymous mapping m: a mapping that
+ * holds part of a live block is the allocator's (a glibc arena heap, a
+ * jemalloc extent), free chunks and all - except that the kernel merges
+ * neighbouring anonymous mappings, so glibc's large mmap'd chunks often
+ * share one mapping with, say, pymalloc's arenas. Such a chunk is
+ * recognised by its header (the block starts 16 bytes into a page and its
+ * size word has IS_MMAPPED) and only the chunk itself is excluded. */
+static void exclude_heap(lt_roots_t *rt, const lt_block_t *b, size_t n, const lt_map_t *m)
+{
+	size_t a = 0, z = n;
+	while (a < z) {      /* first block ending above m->lo */
+		size_t mid = (a + z) >> 1;
+		if (b[mid].ptr + (b[mid].size ? b[mid].size : 1) <= m->lo)
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	for (; a < n && b[a].ptr < m->hi; a++) {
+		uintptr_t p = b[a].ptr;
+		uintptr_t hdr = p - sizeof(uintptr_t);
+		if (p % PAGE == 2 * sizeof(uintptr_t) && hdr >= m->lo) {
+			uintptr_t sz = *(const uintptr_t *)hdr;
+			uintptr_t csz = sz & ~(uintptr_t)7;
+			if ((sz & 2) && !(csz % PAGE) && csz >= b[a].size + 2 * sizeof(uintptr_t)) {
+				exclude(rt, p - 2 * sizeof(uintptr_t), p - 2 * sizeof(uintptr_t) + csz);
+				continue;
+			}
+		}
+		exclude(rt, m->lo, m->hi);
+		return;
+	}
+}
+
+static void sort_ranges(lt_reach_range_t *r, size_t n)
+{
+	/* insertion sort: qsort may malloc, and the world is stopped */
+	for (size_t i = 1; i < n; i++) {
+		lt_reach_range_t x = r[i];
+		size_t j = i;
+		while (j && r[j - 1].lo > x.lo) {
+			r[j] = r[j - 1];
+			j--;
+		}
+		r[j] = x;
+	}
+}
+
+void lt_roots_anon(lt_roots_t *rt, const lt_block_t *blocks, size_t n)
+{
+	/* the tracer's private allocator (tables, depot, this scan) and every
+	 * module segment (already roots, libc's with its own rule) */
+	uintptr_t ia = __atomic_load_n(&lt_ia_base, __ATOMIC_RELAXED);
+	exclude(rt, ia, ia + __atomic_load_n(&lt_ia_span, __ATOMIC_RELAXED));
+	for (size_t i = 0; i < rt->nseg; i++)
+		exclude(rt, rt->seg[i].lo & ~(uintptr_t)(PAGE - 1),
+			(rt->seg[i].hi + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+	for (size_t i = 0; i < rt->nmaps; i++) {
+		const lt_map_t *m = &rt->maps[i];
+		if (!m->anon || !m->readable || !m->writable)
+			continue;
+		exclude_heap(rt, blocks, n, m);
+		if (holds_tcb(rt, m->lo, m->hi))
+			exclude(rt, m->lo, m->hi);
+		for (uintptr_t a = (m->lo + GLIBC_HEAP_MAX - 1) & ~(GLIBC_HEAP_MAX - 1);
+		     a >= m->lo && a < m->hi; a += GLIBC_HEAP_MAX) {
+			uintptr_t end = glibc_heap_end(a);
+			if (end)
+				exclude(rt, a, end);
+		}
+	}
+	sort_ranges(rt->ex, rt->nex);
+	/* what is left of each anonymous mapping is a root */
+	size_t e = 0;
+	for (size_t i = 0; i < rt->nmaps; i++) {
+		const lt_map_t *m = &rt->maps[i];
+		if (!m->anon || !m->readable || !m->writable)
+			continue;
+		uintptr_t lo = m->lo;
+		while (e < rt->nex && rt->ex[e].hi <= lo)
+			e++;
+		for (size_t k = e; k < rt->nex && rt->ex[k].lo < m->hi && lo < m->hi; k++) {
+			if (rt->ex[k].hi <= lo)
+				continue;
+			if (rt->ex[k].lo > lo)
+				add(rt, lo, rt->ex[k].lo, 0);
+			if (rt->ex[k].hi > lo)
+				lo = rt->ex[k].hi;
+		}
+		if (lo < m->hi)
+			add(rt, lo, m->hi, 0);
 	}
 }

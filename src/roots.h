@@ -13,6 +13,7 @@
 typedef struct lt_map {
 	uintptr_t lo, hi;
 	int readable, writable;
+	int anon;                  /* private, no file, no [name] but [anon:...] */
 } lt_map_t;
 
 typedef struct lt_roots {
@@ -28,6 +29,8 @@ typedef struct lt_roots {
 	size_t nmaps, mapcap;
 	char *buf;                 /* text of /proc/self/maps */
 	size_t bufcap;
+	lt_reach_range_t *ex;      /* not anonymous roots: stacks, tracer memory */
+	size_t nex, excap;
 	size_t tls_size;           /* static TLS block size (with the TCB) */
 	unsigned conservative;     /* threads scanned over their whole stack */
 	unsigned unscanned;        /* threads whose stack could not be found */
@@ -50,6 +53,14 @@ int lt_roots_read_maps(lt_roots_t *rt);
 /* Add every thread's registers, stack and static TLS; self_sp/self_tp are
  * the calling thread's. */
 void lt_roots_threads(lt_roots_t *rt, lt_world_t *w, uintptr_t self_sp, uintptr_t self_tp);
+/* Add the anonymous private writable mappings as roots, as memcheck scans
+ * every client mapping that is not a heap block (pymalloc's arenas, pool
+ * allocators, mmap'd registries): all but the allocator's regions (a
+ * mapping holding part of a live block; glibc's brk heap and arena heaps),
+ * the tracer's own memory, module segments and thread stacks (live ones are
+ * scanned from their stack pointer by lt_roots_threads, which must run
+ * first; dead ones in glibc's stack cache not at all). blocks sorted. */
+void lt_roots_anon(lt_roots_t *rt, const lt_block_t *blocks, size_t n);
 /* Cut the root ranges down to readable mappings (after read_maps). */
 void lt_roots_clip(lt_roots_t *rt);
 /* Is pc inside the dynamic linker? */

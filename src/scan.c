@@ -2,10 +2,17 @@
  * snapshot and sort it, stop the world from inside dl_iterate_phdr, collect
  * the roots, classify (reach.c), resume, unlock.
  *
- * Lock order: the heap table's shard locks are taken before the world stops
- * (so no stopped thread holds one) and released after it resumes; nothing
- * between stop and resume allocates or takes a lock, because a stopped
- * thread may hold the private allocator's or the stack depot's lock. */
+ * Lock order: the loader's lock (dl_iterate_phdr's) before the heap
+ * table's shard locks, never the other way round. A program thread inside a
+ * dl_iterate_phdr callback that calls malloc or free holds the loader's
+ * lock and waits for a shard lock; so everything that may take the loader's
+ * lock (libunwind's walk to exit()'s caller, dlsym, the module walk) runs
+ * before the shard locks are taken, and the shard locks are taken inside
+ * the first dl_iterate_phdr callback, right before the world stops there.
+ * The shard locks are taken before the world stops (so no stopped thread
+ * holds one) and released after it resumes; nothing between stop and resume
+ * allocates or takes a lock, because a stopped thread may hold the private
+ * allocator's or the stack depot's lock. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,17 +36,60 @@
 static lt_world_thread_t *threads;
 static size_t threads_cap;
 
+/* What the first module callback takes (with the loader's lock held): the
+ * heap locks, the snapshot and its scratch, then the stopped world. */
 struct stop_arg {
 	lt_world_t *w;
-	int rc;
+	int rc;                 /* -errno: nothing is locked or stopped */
+	int oom;                /* the failure was out of memory */
 	struct timespec t0;
+	lt_block_t *blocks;
+	size_t n, map_bytes, cls_bytes, work_bytes;
+	uint8_t *cls, *rootb;
+	void *work;
 };
+
+static void free_snapshot(struct stop_arg *a)
+{
+	if (a->blocks)
+		lt_ia_unmap(a->blocks, a->map_bytes);
+	if (a->cls)
+		lt_ia_unmap(a->cls, a->cls_bytes);
+	if (a->rootb)
+		lt_ia_unmap(a->rootb, a->cls_bytes);
+	if (a->work)
+		lt_ia_unmap(a->work, a->work_bytes);
+	a->blocks = NULL;
+	a->cls = a->rootb = NULL;
+	a->work = NULL;
+}
 
 static void stop_cb(void *p)
 {
 	struct stop_arg *a = p;
+	lt_heap_lock_all();
+	int rc = lt_heap_snapshot(&a->blocks, &a->n, &a->map_bytes);
+	a->cls_bytes = a->n ? a->n : 1;
+	a->work_bytes = lt_reach_work_bytes(a->n);
+	if (a->work_bytes < a->n * sizeof(lt_block_t))
+		a->work_bytes = a->n * sizeof(lt_block_t);
+	a->cls = rc ? NULL : lt_ia_map(a->cls_bytes);
+	a->rootb = a->cls ? lt_ia_map(a->cls_bytes) : NULL;
+	a->work = a->rootb ? lt_ia_map(a->work_bytes) : NULL;
+	if (!a->work) {
+		lt_heap_unlock_all();
+		free_snapshot(a);
+		a->oom = 1;
+		a->rc = -ENOMEM;
+		return;
+	}
+	lt_reach_sort(a->blocks, a->n, a->work);
 	clock_gettime(CLOCK_MONOTONIC, &a->t0);
 	a->rc = lt_world_stop(a->w, (int)lt_opt.stop_timeout_ms);
+	if (a->rc) {
+		lt_heap_unlock_all();
+		free_snapshot(a);
+	}
 }
 
 /* The caller's stack pointer, with its callee-saved registers spilled into
@@ -152,30 +202,7 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 	}
 	lt_world_t w = { .t = threads, .cap = threads_cap };
 
-	lt_heap_lock_all();
-	lt_block_t *blocks = NULL;
-	size_t n = 0, map_bytes = 0;
-	int rc = lt_heap_snapshot(&blocks, &n, &map_bytes);
-	size_t cls_bytes = (n ? n : 1);
-	size_t work_bytes = lt_reach_work_bytes(n);
-	if (work_bytes < n * sizeof(lt_block_t))
-		work_bytes = n * sizeof(lt_block_t);
-	uint8_t *cls = rc ? NULL : lt_ia_map(cls_bytes);
-	uint8_t *rootb = cls ? lt_ia_map(cls_bytes) : NULL;
-	void *work = rootb ? lt_ia_map(work_bytes) : NULL;
-	if (!work) {
-		lt_heap_unlock_all();
-		if (blocks)
-			lt_ia_unmap(blocks, map_bytes);
-		if (cls)
-			lt_ia_unmap(cls, cls_bytes);
-		if (rootb)
-			lt_ia_unmap(rootb, cls_bytes);
-		lt_roots_free(&rt);
-		lt_log_warn("out of memory for the reachability scan; blocks are not classified");
-		return -ENOMEM;
-	}
-	lt_reach_sort(blocks, n, work);
+	/* libunwind walks the stack through dl_iterate_phdr: before any lock */
 	uintptr_t self_sp = own_sp();
 	uintptr_t exit_sp = exit_caller_sp();
 	if (exit_sp > self_sp)
@@ -184,26 +211,40 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 	struct stop_arg sa = { .w = &w, .rc = -1 };
 	lt_roots_modules(&rt, stop_cb, &sa);
 	if (sa.rc) {
-		lt_heap_unlock_all();
-		lt_ia_unmap(blocks, map_bytes);
-		lt_ia_unmap(cls, cls_bytes);
-		lt_ia_unmap(rootb, cls_bytes);
-		lt_ia_unmap(work, work_bytes);
 		lt_roots_free(&rt);
-		lt_log_warn("cannot install the stop signal handler (%s); blocks are not classified",
-			    strerror(-sa.rc));
+		if (sa.oom)
+			lt_log_warn("out of memory for the reachability scan; blocks are not classified");
+		else
+			lt_log_warn("cannot install the stop signal handler (%s); blocks are not classified",
+				    strerror(-sa.rc));
 		return sa.rc;
 	}
-	lt_roots_read_maps(&rt);
+	lt_block_t *blocks = sa.blocks;
+	size_t n = sa.n, map_bytes = sa.map_bytes, cls_bytes = sa.cls_bytes;
+	size_t work_bytes = sa.work_bytes;
+	uint8_t *cls = sa.cls, *rootb = sa.rootb;
+	void *work = sa.work;
+	/* every read of program memory is checked against the readable
+	 * mappings: without them, reading could kill the program */
+	int mrc = lt_roots_read_maps(&rt);
+	if (mrc || !rt.nreadable) {
+		lt_world_resume(&w);
+		lt_heap_unlock_all();
+		free_snapshot(&sa);
+		lt_roots_free(&rt);
+		lt_log_warn("cannot read /proc/self/maps (%s); blocks are not classified",
+			    strerror(mrc ? -mrc : ENOENT));
+		return mrc ? mrc : -ENOENT;
+	}
 	lt_roots_threads(&rt, &w, self_sp, lt_world_thread_pointer());
-	if (rt.nmaps)
-		lt_roots_clip(&rt);
+	lt_roots_anon(&rt, blocks, n);
+	lt_roots_clip(&rt);
 
 	/* "allocations made from the dynamic linker are reachable"
 	 * (LeakSanitizer's use_ld_allocations): dynamic TLS blocks, the DTV and
 	 * dlopen's bookkeeping hang off loader structures we cannot see */
 	for (size_t i = 0; i < n; i++) {
-		const lt_stack_t *st = lt_stack_get(blocks[i].stack);
+		const lt_stack_t *st = lt_stack_get(LT_BLOCK_STACK(&blocks[i]));
 		rootb[i] = st && st->depth && lt_roots_is_ldso_pc(&rt, st->pc[0]);
 	}
 
@@ -213,7 +254,7 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 		.root_blocks = rootb,
 		.segs = rt.seg, .nsegs = rt.nseg,
 		.heuristics = LT_HEUR_ALL,
-		.readable = rt.nreadable ? rt.readable : NULL,
+		.readable = rt.readable,
 		.nreadable = rt.nreadable,
 		.work = work,
 		.cls = cls,

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "../log.h"
+#include "../fork.h"
 #include "../lt.h"
 #include "../options.h"
 #include "../suppress.h"
@@ -85,6 +86,9 @@ static void write_group(lt_buf_t *b, const lt_group_t *g, size_t id)
 	}
 	if (g->key.kind != LT_KIND_MEMORY)
 		lt_buf_printf(b, " \"origin\": \"%s\",", g->key.origin ? "unknown" : "traced");
+	else if (g->key.origin == LT_ORIGIN_FORK)
+		lt_buf_printf(b, " \"allocated_before_fork\": true, \"fork_parent_pid\": %d,",
+			      lt_fork_parent_pid);
 	lt_buf_printf(b, "\n     \"bytes\": %llu, \"count\": %llu, \"stack_id\": %u, "
 			 "\"oldest_ms\": %u, \"newest_ms\": %u,\n     \"stack\": [",
 		      (unsigned long long)g->bytes, (unsigned long long)g->count,

@@ -12,6 +12,7 @@
 
 #include "../clock.h"
 #include "../gate.h"
+#include "../fork.h"
 #include "../heap.h"
 #include "../intalloc.h"
 #include "../log.h"
@@ -257,7 +258,9 @@ static void collect_memory(lt_report_t *r)
 	r->pause_ms = pause;
 	for (size_t i = 0; i < n; i++) {
 		int c = r->classified ? cls[i] : LT_CLASS_UNCLASSIFIED;
-		lt_group_t *g = lt_report_group(r, LT_KIND_MEMORY, c, 0, blocks[i].stack);
+		int origin = blocks[i].stack & LT_BLOCK_INHERITED ? LT_ORIGIN_FORK : 0;
+		lt_group_t *g = lt_report_group(r, LT_KIND_MEMORY, c, origin,
+						LT_BLOCK_STACK(&blocks[i]));
 		if (g)
 			lt_group_add(g, blocks[i].size, blocks[i].ms);
 	}
@@ -378,6 +381,7 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 	r.sequence = sequence++;
 	r.pid = (int)getpid();
 	r.ppid = (int)getppid();
+	r.fork_parent_pid = lt_fork_parent_pid;
 	r.exe = lt_report_strdup(self_exe());
 	r.uptime_ms = lt_clock_ms();
 	r.unknown_frees = lt_heap_unknown_frees();

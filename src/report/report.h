@@ -36,6 +36,8 @@ enum lt_class {
 
 enum lt_reason { LT_REASON_EXIT, LT_REASON_SNAPSHOT, LT_REASON_SIGNAL };
 
+#define LT_ORIGIN_FORK 2
+
 const char *lt_kind_name(int kind);
 const char *lt_class_name(int cls);
 
@@ -66,7 +68,8 @@ void lt_handle_detail_init(lt_handle_detail_t *d);
 typedef struct lt_group_key {
 	int kind;
 	int cls;
-	int origin;                /* 0 traced, 1 unknown */
+	int origin;                /* 0 traced, 1 unknown (handles), 2 memory
+				    * allocated before fork (LT_ORIGIN_FORK) */
 	uint32_t stack;
 } lt_group_key_t;
 
@@ -93,6 +96,7 @@ typedef struct lt_report {
 	int signo;
 	unsigned sequence;
 	int pid, ppid;
+	int fork_parent_pid;           /* forked child: the parent's pid at fork */
 	const char *exe;
 	uint64_t uptime_ms;
 	int classified;

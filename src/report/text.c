@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../log.h"
+#include "../fork.h"
 #include "../options.h"
 #include "../suppress.h"
 #include "emit.h"
@@ -99,9 +100,12 @@ static void handle_line(lt_buf_t *b, const lt_handle_detail_t *h)
 static void group(lt_buf_t *b, const lt_group_t *g)
 {
 	if (g->key.kind == LT_KIND_MEMORY) {
-		lt_buf_printf(b, "%s of %llu byte(s) in %llu object(s) allocated from:\n",
+		lt_buf_printf(b, "%s of %llu byte(s) in %llu object(s) allocated ",
 			      class_title(g), (unsigned long long)g->bytes,
 			      (unsigned long long)g->count);
+		if (g->key.origin == LT_ORIGIN_FORK)
+			lt_buf_printf(b, "before fork in parent PID %d, ", lt_fork_parent_pid);
+		lt_buf_puts(b, "from:\n");
 	} else {
 		lt_buf_printf(b, "%s %s: %llu handle(s)", g->key.origin ? "Open (not created here)" : "Leaked",
 			      lt_kind_name(g->key.kind), (unsigned long long)g->count);

@@ -408,15 +408,22 @@ Test(reach, big_blocks_are_scanned_only_where_readable)
 	mprotect(m + 4096, 4096, PROT_NONE);
 	root = (uintptr_t)m;
 	lt_reach_range_t roots = { (uintptr_t)&root, (uintptr_t)(&root + 1), 0 };
-	lt_reach_range_t readable[2] = {
+	/* the table lists all readable memory, small included: a pointer to
+	 * an address outside it counts for nothing */
+	lt_reach_range_t pages[2] = {
 		{ (uintptr_t)m, (uintptr_t)m + 4096, 0 },
 		{ (uintptr_t)m + 2 * 4096, (uintptr_t)m + 3 * 4096, 0 },
 	};
+	lt_reach_range_t st = { (uintptr_t)small, (uintptr_t)(small + 2), 0 };
+	lt_reach_range_t readable[3];
+	readable[big_first ? 2 : 0] = st;
+	readable[big_first ? 0 : 1] = pages[0];
+	readable[big_first ? 1 : 2] = pages[1];
 	static char work[4096];
 	uint8_t cls[2];
 	lt_reach_ctx_t c = {
 		.blocks = b, .n = 2, .roots = &roots, .nroots = 1,
-		.heuristics = LT_HEUR_ALL, .readable = readable, .nreadable = 2,
+		.heuristics = LT_HEUR_ALL, .readable = readable, .nreadable = 3,
 		.work = work, .cls = cls,
 	};
 	lt_reach_classify(&c);   /* would fault on the guard page otherwise */

@@ -2,8 +2,8 @@
  * 200 bytes (child_leak) and exits; the parent waits and leaks nothing more.
  * Prints "child PID" so the test can tell the two reports apart.
  * memcheck --trace-children=yes: parent 100 definitely lost (parent_leak);
- * child 300 (100 inherited + 200). leaktrace drops inherited blocks from the
- * child's table unless fork_inherit=1. */
+ * child 300 (100 inherited + 200). leaktrace reports the inherited block too,
+ * marked allocated before fork, unless fork_inherit=0. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
