@@ -534,6 +534,11 @@ void lt_handle_collect(lt_report_t *r)
 			add_group(r, kind, 1, 0, 0, 0, &d);
 			continue;
 		}
+		/* a standard stream the program set up itself (dup2 onto 0-2, as
+		 * every shell pipeline and $(...) does): valgrind's --track-fds
+		 * counts these as "std", never as leaks, and so does the report */
+		if (fd <= 2)
+			continue;
 		lt_hinfo_describe(fd, s.kind, &d);
 		add_group(r, s.kind, 0, s.stack, 0, s.ms, &d);
 	}

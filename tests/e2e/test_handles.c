@@ -462,3 +462,18 @@ Test(handles, kqueue_correct_program_zero, .timeout = 60)
 	cr_assert_eq(total_handle_groups(&r), 0);
 	lt_e2e_free(&r);
 }
+
+/* Descriptors 0-2 redirected by the program (dup2, as shells do) are its
+ * standard streams, not leaks; the one it opened and kept is. */
+Test(handles, redirected_standard_streams_are_not_leaks)
+{
+	lt_run_t r;
+	RUN(r, "std_redirect", HANDLES_ONLY);
+	cr_assert_eq(r.status, 23, "status %d; stderr: %s", r.status, r.err);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_handles"), 1);
+	cr_assert_eq(lt_e2e_count_groups(&r, "fd", "open"), 1);
+	json_t *g = hgroup(&r, "fd", "leak_one");
+	assert_first_frame(g, "leak_one");
+	cr_assert_str_eq(hstr(handle_at(g, 0), "path"), "/dev/zero");
+	lt_e2e_free(&r);
+}

@@ -365,7 +365,7 @@ if [[ -x /bin/ls ]]; then
 fi
 # the gate on (default exitcode): a script's own subshells never change it
 run_case bash_subshells_gate 1 yes '
-bash -c "set -e; x=\$(echo hi); y=\$(printf %s \$x | tr a-z A-Z); echo got \$x \$y; (echo sub; exit 0); echo end"
+bash -c "set -e; x=\$(echo hi); y=\${x^^}; echo got \$x \$y; (echo sub; exit 0); echo end"
 ' 'exitcode=23'
 # a program that defines malloc itself: runs, memory untraced, handles traced
 run_case own_allocator 1 yes '"$LT_BUILD/tests/programs/alloc/own_allocator"'
