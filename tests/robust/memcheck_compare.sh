@@ -72,24 +72,34 @@ compare() {
 			return
 		}
 	fi
-	(cd "$dir/mc" && timeout -k 5 "$TIMEOUT" valgrind -q --leak-check=full \
+	(cd "$dir/mc" && timeout -k 5 "$TIMEOUT" valgrind --leak-check=full \
 		--show-leak-kinds=all --log-file="$dir/memcheck.log" "$@" \
 		>"$dir/mc.out" 2>"$dir/mc.err" </dev/null)
 	local mrc=$?
-	(cd "$dir/lt" && LD_PRELOAD=$SHIM \
+	(cd "$dir/lt" && timeout -k 5 "$TIMEOUT" env LD_PRELOAD="$SHIM" \
 		LEAKTRACE_OPTIONS="format=json:output=$dir/report.%p.json:exitcode=0" \
-		timeout -k 5 "$TIMEOUT" "$@" >"$dir/lt.out" 2>"$dir/lt.err" </dev/null) &
-	local pid=$!
-	wait $pid
+		"$@" >"$dir/lt.out" 2>"$dir/lt.err" </dev/null)
 	local lrc=$?
 	if ((mrc != lrc)); then
 		echo "FAIL $name: exit status $lrc under the shim, $mrc under memcheck"
 		failed=$((failed + 1))
 		return
 	fi
-	local report=$dir/report.$pid.json
-	if [[ ! -f $report ]]; then
-		echo "FAIL $name: no report from pid $pid ($(ls "$dir"))"
+	# the top process: the one report whose parent wrote none (timeout ran
+	# untraced, so the program's parent is not among them)
+	local report
+	report=$("$PY" - "$dir" <<'EOF'
+import glob, json, sys
+reps = {}
+for f in glob.glob(sys.argv[1] + "/report.*.json"):
+    r = json.load(open(f))
+    reps[r["pid"]] = (r["ppid"], f)
+top = [f for pid, (ppid, f) in reps.items() if ppid not in reps]
+print(top[0] if len(top) == 1 else "")
+EOF
+	)
+	if [[ -z $report ]]; then
+		echo "FAIL $name: no single top-process report in $dir"
 		failed=$((failed + 1))
 		return
 	fi
