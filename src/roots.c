@@ -76,6 +76,11 @@ static void add(lt_roots_t *rt, uintptr_t lo, uintptr_t hi, unsigned flags)
 	rt->n++;
 }
 
+void lt_roots_add(lt_roots_t *rt, uintptr_t lo, uintptr_t hi)
+{
+	add(rt, lo, hi, 0);
+}
+
 /* ---- modules ------------------------------------------------------------- */
 
 struct mod_walk {

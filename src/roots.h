@@ -50,6 +50,9 @@ int lt_roots_read_maps(lt_roots_t *rt);
 /* Add every thread's registers, stack and static TLS; self_sp/self_tp are
  * the calling thread's. */
 void lt_roots_threads(lt_roots_t *rt, lt_world_t *w, uintptr_t self_sp, uintptr_t self_tp);
+/* Add a range to scan (a registered root region: clip keeps its readable
+ * part). */
+void lt_roots_add(lt_roots_t *rt, uintptr_t lo, uintptr_t hi);
 /* Cut the root ranges down to readable mappings (after read_maps). */
 void lt_roots_clip(lt_roots_t *rt);
 /* Is pc inside the dynamic linker? */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
 #include "intalloc.h"
 #include "log.h"
 #include "options.h"
@@ -176,10 +177,17 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 		return -ENOMEM;
 	}
 	lt_reach_sort(blocks, n, work);
+	/* client API (api.c), read before the world stops (it takes a lock):
+	 * ignored blocks are roots, registered regions are scanned */
+	lt_api_mark_ignored(blocks, n, rootb);
+	static uintptr_t region_lo[LT_API_MAX_REGIONS], region_hi[LT_API_MAX_REGIONS];
+	size_t nregions = lt_api_root_regions(region_lo, region_hi, LT_ARRAY_LEN(region_lo));
 	uintptr_t self_sp = own_sp();
 	uintptr_t exit_sp = exit_caller_sp();
 	if (exit_sp > self_sp)
 		self_sp = exit_sp;
+	else if (lt_api_caller_sp > self_sp)
+		self_sp = lt_api_caller_sp;  /* a client call (api.h) */
 
 	struct stop_arg sa = { .w = &w, .rc = -1 };
 	lt_roots_modules(&rt, stop_cb, &sa);
@@ -196,6 +204,8 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 	}
 	lt_roots_read_maps(&rt);
 	lt_roots_threads(&rt, &w, self_sp, lt_world_thread_pointer());
+	for (size_t i = 0; i < nregions; i++)
+		lt_roots_add(&rt, region_lo[i], region_hi[i]);
 	if (rt.nmaps)
 		lt_roots_clip(&rt);
 
@@ -204,7 +214,7 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 	 * dlopen's bookkeeping hang off loader structures we cannot see */
 	for (size_t i = 0; i < n; i++) {
 		const lt_stack_t *st = lt_stack_get(blocks[i].stack);
-		rootb[i] = st && st->depth && lt_roots_is_ldso_pc(&rt, st->pc[0]);
+		rootb[i] |= st && st->depth && lt_roots_is_ldso_pc(&rt, st->pc[0]);
 	}
 
 	lt_reach_ctx_t c = {
