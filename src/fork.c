@@ -7,12 +7,14 @@
  * as memcheck and LeakSanitizer report it (fork_inherit=0 drops them
  * instead). It keeps tracing.
  *
- * Order: report lock, stack depot, heap shards, handle tables, private
- * allocator (last: the others allocate from it while holding their own).
+ * Order: report lock, stack depot, heap shards, root regions (api.c),
+ * handle tables, private allocator (last: the others allocate from it
+ * while holding their own).
  * The forking thread holds the guard across the window, so nothing it calls
  * meanwhile recurses into tracking. */
 #include <pthread.h>
 
+#include "api.h"
 #include "fork.h"
 #include "guard.h"
 #include "heap.h"
@@ -34,6 +36,7 @@ static void prepare(void)
 	lt_signal_report_lock();
 	lt_stack_prefork();
 	lt_heap_lock_all();
+	lt_api_prefork();
 	lt_handle_prefork();
 	lt_ia_prefork();
 }
@@ -42,6 +45,7 @@ static void parent(void)
 {
 	lt_ia_postfork();
 	lt_handle_postfork_parent();
+	lt_api_postfork();
 	lt_heap_unlock_all();
 	lt_stack_postfork();
 	lt_signal_report_unlock();
@@ -52,6 +56,7 @@ static void child(void)
 {
 	lt_ia_postfork();
 	lt_handle_postfork_child();
+	lt_api_postfork();
 	lt_heap_unlock_all();
 	lt_stack_postfork();
 	lt_signal_report_unlock();

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "api.h"
 #include "clock.h"
 #include "guard.h"
 #include "intalloc.h"
@@ -120,6 +121,12 @@ int lt_heap_add(void *p, size_t size, uint32_t stack)
 	b->stack = stack;
 	b->ms = now;
 	s->bytes += size;
+	/* client API (api.c): a block made in a disabled region is ignored;
+	 * a replaced record's mark does not carry over */
+	if (LT_UNLIKELY(lt_api_disabled))
+		lt_api_ignore_locked(key);
+	else if (LT_UNLIKELY(__atomic_load_n(&lt_api_nignored, __ATOMIC_RELAXED)))
+		lt_api_forget_locked(key);
 	shard_unlock(s);
 	return 0;
 }
@@ -177,8 +184,24 @@ int lt_heap_remove(void *p, lt_block_t *out)
 		*out = s->slots[i];
 	s->bytes -= s->slots[i].size;
 	remove_at(s, i);
+	if (LT_UNLIKELY(__atomic_load_n(&lt_api_nignored, __ATOMIC_RELAXED)))
+		lt_api_forget_locked(key);
 	shard_unlock(s);
 	return 1;
+}
+
+int lt_heap_ignore(void *p)
+{
+	uintptr_t key = (uintptr_t)p;
+	uint64_t h = mix(key);
+	struct shard *s = shard_of_ptr(key, h);
+	uint32_t i;
+	shard_lock(s);
+	int found = lookup(s, key, h, &i);
+	if (found)
+		lt_api_ignore_locked(key);
+	shard_unlock(s);
+	return found;
 }
 
 int lt_heap_find(void *p, lt_block_t *out)
@@ -269,6 +292,7 @@ void lt_heap_clear(void)
 		s->count = 0;
 		s->bytes = 0;
 	}
+	lt_api_clear_ignored();
 }
 
 void lt_heap_mark_inherited(void)

@@ -33,6 +33,8 @@ extern LT_TLS int lt_heap_held;
 int lt_heap_add(void *p, size_t size, uint32_t stack);
 /* Forget a block; returns 1 and fills *out when it was tracked. */
 int lt_heap_remove(void *p, lt_block_t *out);
+/* Mark a tracked block ignored (client API, api.c); 1 when it is tracked. */
+int lt_heap_ignore(void *p);
 /* Look up without removing. */
 int lt_heap_find(void *p, lt_block_t *out);
 

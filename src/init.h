@@ -9,4 +9,8 @@
  * nested, or in another): that allocation goes unrecorded. */
 int lt_init_early(void);
 
+/* Write the exit report and apply the gate, once (the destructor, or
+ * __lsan_do_leak_check earlier). */
+void lt_init_exit_report(void);
+
 #endif

@@ -82,6 +82,11 @@ static void add(lt_roots_t *rt, uintptr_t lo, uintptr_t hi, unsigned flags)
 	rt->n++;
 }
 
+void lt_roots_add(lt_roots_t *rt, uintptr_t lo, uintptr_t hi)
+{
+	add(rt, lo, hi, 0);
+}
+
 /* Memory that must not become an anonymous root (lt_roots_anon). */
 static void exclude(lt_roots_t *rt, uintptr_t lo, uintptr_t hi)
 {

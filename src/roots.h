@@ -61,6 +61,9 @@ void lt_roots_threads(lt_roots_t *rt, lt_world_t *w, uintptr_t self_sp, uintptr_
  * scanned from their stack pointer by lt_roots_threads, which must run
  * first; dead ones in glibc's stack cache not at all). blocks sorted. */
 void lt_roots_anon(lt_roots_t *rt, const lt_block_t *blocks, size_t n);
+/* Add a range to scan (a registered root region: clip keeps its readable
+ * part). */
+void lt_roots_add(lt_roots_t *rt, uintptr_t lo, uintptr_t hi);
 /* Cut the root ranges down to readable mappings (after read_maps). */
 void lt_roots_clip(lt_roots_t *rt);
 /* Is pc inside the dynamic linker? */

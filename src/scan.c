@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
 #include "intalloc.h"
 #include "log.h"
 #include "options.h"
@@ -84,6 +85,9 @@ static void stop_cb(void *p)
 		return;
 	}
 	lt_reach_sort(a->blocks, a->n, a->work);
+	/* client API (api.c), read before the world stops (it takes a lock):
+	 * ignored blocks are roots */
+	lt_api_mark_ignored(a->blocks, a->n, a->rootb);
 	clock_gettime(CLOCK_MONOTONIC, &a->t0);
 	a->rc = lt_world_stop(a->w, (int)lt_opt.stop_timeout_ms);
 	if (a->rc) {
@@ -207,6 +211,11 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 	uintptr_t exit_sp = exit_caller_sp();
 	if (exit_sp > self_sp)
 		self_sp = exit_sp;
+	else if (lt_api_caller_sp > self_sp)
+		self_sp = lt_api_caller_sp;  /* a client call (api.h) */
+	/* registered root regions (client API), read before any lock */
+	static uintptr_t region_lo[LT_API_MAX_REGIONS], region_hi[LT_API_MAX_REGIONS];
+	size_t nregions = lt_api_root_regions(region_lo, region_hi, LT_ARRAY_LEN(region_lo));
 
 	struct stop_arg sa = { .w = &w, .rc = -1 };
 	lt_roots_modules(&rt, stop_cb, &sa);
@@ -238,6 +247,8 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 	}
 	lt_roots_threads(&rt, &w, self_sp, lt_world_thread_pointer());
 	lt_roots_anon(&rt, blocks, n);
+	for (size_t i = 0; i < nregions; i++)
+		lt_roots_add(&rt, region_lo[i], region_hi[i]);
 	lt_roots_clip(&rt);
 
 	/* "allocations made from the dynamic linker are reachable"
@@ -245,7 +256,7 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 	 * dlopen's bookkeeping hang off loader structures we cannot see */
 	for (size_t i = 0; i < n; i++) {
 		const lt_stack_t *st = lt_stack_get(LT_BLOCK_STACK(&blocks[i]));
-		rootb[i] = st && st->depth && lt_roots_is_ldso_pc(&rt, st->pc[0]);
+		rootb[i] |= st && st->depth && lt_roots_is_ldso_pc(&rt, st->pc[0]);
 	}
 
 	lt_reach_ctx_t c = {

@@ -1,6 +1,7 @@
 /* The leaktrace command: subcommand dispatch. Running a program is the
  * default (`leaktrace [options] -- PROGRAM`); `diff`, `report` and
- * `snapshot` work on reports and running processes. */
+ * `snapshot` work on reports and running processes; `suppressions` converts
+ * and generates suppression files. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@ static const struct {
 	{ "diff", lt_cmd_diff },
 	{ "report", lt_cmd_report },
 	{ "snapshot", lt_cmd_snapshot },
+	{ "suppressions", lt_cmd_suppressions },
 };
 
 int lt_tool_after_run(pid_t pid, const char *output, const char *html, int status)

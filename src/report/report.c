@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../api.h"
 #include "../clock.h"
 #include "../gate.h"
 #include "../fork.h"
@@ -249,6 +250,12 @@ static void collect_memory(lt_report_t *r)
 	if (!r->classified) {
 		lt_heap_lock_all();
 		int rc = lt_heap_snapshot(&blocks, &n, &map_bytes);
+		/* without a scan, an ignored block (client API) is still never
+		 * reported: it counts as still reachable, as it would after one */
+		cls_bytes = n ? n : 1;
+		cls = rc ? NULL : lt_ia_map(cls_bytes);
+		if (cls)
+			lt_api_mark_ignored(blocks, n, cls);
 		lt_heap_unlock_all();
 		if (rc) {
 			lt_log_warn("out of memory taking the heap snapshot; report is empty");
@@ -257,7 +264,8 @@ static void collect_memory(lt_report_t *r)
 	}
 	r->pause_ms = pause;
 	for (size_t i = 0; i < n; i++) {
-		int c = r->classified ? cls[i] : LT_CLASS_UNCLASSIFIED;
+		int c = r->classified ? cls[i]
+			: cls && cls[i] ? LT_CLASS_REACHABLE : LT_CLASS_UNCLASSIFIED;
 		int origin = blocks[i].stack & LT_BLOCK_INHERITED ? LT_ORIGIN_FORK : 0;
 		lt_group_t *g = lt_report_group(r, LT_KIND_MEMORY, c, origin,
 						LT_BLOCK_STACK(&blocks[i]));
