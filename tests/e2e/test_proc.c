@@ -248,3 +248,90 @@ Test(proc, unwritable_output_goes_to_a_private_tmpdir_file, .timeout = 60)
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
 }
+
+/* ---- item: the tracer's own descriptors are invisible (issue #12 item 9) --
+ * libunwind's address-validation pipe used to be two real descriptors,
+ * parked near the top of the range: a program fstat()ing every number below
+ * sysconf(_SC_OPEN_MAX) found them. tests/programs/proc/tracer_fds.c. */
+
+/* memcheck: count leaves nothing lost. The threads walk through a frame
+ * without unwind information, so libunwind validates addresses in each. */
+Test(proc, tracer_descriptors_invisible_to_fstat_and_proc_self_fd, .timeout = 120)
+{
+	lt_run_t r, n;
+	char *argv[] = { "count", NULL };
+	cr_assert_eq(lt_e2e_run_native(&n, "tracer_fds", argv), 0);
+	cr_assert_eq(lt_e2e_run(&r, "tracer_fds", "exitcode=0", argv), 0);
+	cr_assert_eq(n.status, 0);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert(!strncmp(n.out, "fstat: 0 1 2", 12), "%s", n.out);
+	cr_assert_str_eq(r.out, n.out, "the tracer's descriptors are visible:\nshim: %s\nnative: %s",
+			 r.out, n.out);
+	cr_assert_str_eq(r.err, "");
+	cr_assert_eq(r.nreports, 1);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_bytes"), 0);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_handles"), 0);
+	lt_e2e_free(&r);
+	lt_e2e_free(&n);
+}
+
+/* libunwind's validation still works without the pipe: no_unwind_alloc has
+ * no unwind information, so the step to its caller goes through the
+ * frame-pointer heuristics, which validate every address they read (a
+ * failed validation ends the stack at no_unwind_alloc).
+ * memcheck: 40 bytes in 1 block definitely lost at malloc,
+ * no_unwind_alloc, nounwind_caller, main. */
+Test(proc, stack_through_a_frame_without_unwind_info, .timeout = 120)
+{
+	lt_run_t r;
+	char *argv[] = { "nounwind", NULL };
+	cr_assert_eq(lt_e2e_run(&r, "tracer_fds", "exitcode=0", argv), 0);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.err, "");
+	json_t *g = lt_e2e_find_group(&r, "memory", "definitely_lost", "no_unwind_alloc");
+	cr_assert_not_null(g);
+	cr_assert_eq(lt_e2e_group_bytes(g), 40);
+	cr_assert_eq(lt_e2e_group_count(g), 1);
+	const char *want[] = { "no_unwind_alloc", "nounwind_caller", "main" };
+	for (size_t i = 0; i < 3; i++) {
+		const char *fn = lt_e2e_frame_function(g, i);
+		cr_assert(fn && !strcmp(fn, want[i]), "frame %zu is %s, expected %s", i,
+			  fn ? fn : "(none)", want[i]);
+	}
+	cr_assert_eq(lt_e2e_summary(&r, "by_class.definitely_lost.bytes"), 40);
+	cr_assert_eq(lt_e2e_summary(&r, "by_class.definitely_lost.blocks"), 1);
+	lt_e2e_free(&r);
+}
+
+/* CPython's test_subprocess.test_pass_fds_redirected, by hand: the child
+ * (the same python, under the shim too) lists every descriptor fstat finds
+ * below SC_OPEN_MAX; it must have exactly 0-2 and the passed ones. */
+Test(proc, python_pass_fds_child_sees_no_tracer_descriptor, .timeout = 120)
+{
+	static const char script[] =
+		"import os, subprocess, sys\n"
+		"child = ('import os\\nfds = []\\nfor fd in range(os.sysconf(\"SC_OPEN_MAX\")):\\n'\n"
+		"         '    try:\\n        os.fstat(fd)\\n    except OSError:\\n        continue\\n'\n"
+		"         '    fds.append(fd)\\nprint(\",\".join(map(str, fds)))\\n')\n"
+		"pass_fds = [os.open(os.devnull, os.O_RDWR) for _ in range(2)]\n"
+		"r, w = os.pipe()\n"
+		"pass_fds.insert(1, w)\n"
+		"with subprocess.Popen([sys.executable, '-c', child], stdin=pass_fds[0],\n"
+		"                      stdout=pass_fds[1], stderr=pass_fds[2], close_fds=True,\n"
+		"                      pass_fds=pass_fds):\n"
+		"    out = os.read(r, 1024)\n"
+		"fds = {int(x) for x in out.split(b',')}\n"
+		"print('extra:', sorted(fds - ({0, 1, 2} | set(pass_fds))))\n";
+	if (!lt_e2e_program("/usr/bin/python3.11"))
+		cr_skip_test("/usr/bin/python3.11 is not installed");
+	char *argv[] = { "-c", (char *)script, NULL };
+	lt_run_t r, n;
+	cr_assert_eq(lt_e2e_run_native(&n, "/usr/bin/python3.11", argv), 0);
+	cr_assert_str_eq(n.out, "extra: []\n", "natively: %s %s", n.out, n.err);
+	cr_assert_eq(lt_e2e_run(&r, "/usr/bin/python3.11", "exitcode=0", argv), 0);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "extra: []\n", "stderr: %s", r.err);
+	cr_assert_geq(r.nreports, 2, "parent and child each write a report");
+	lt_e2e_free(&r);
+	lt_e2e_free(&n);
+}
