@@ -335,3 +335,58 @@ Test(proc, python_pass_fds_child_sees_no_tracer_descriptor, .timeout = 120)
 	lt_e2e_free(&r);
 	lt_e2e_free(&n);
 }
+
+/* ---- item: a report after main's pthread_exit does not wait for main ------
+ * The main thread stays a zombie (state Z) until the process ends. The
+ * stop-the-world used to signal it like a live thread and wait the whole
+ * stop_timeout_ms (1000) for an answer that never came ("world stopped 1002
+ * ms"), then call it a thread that "could not be scanned (stack not found)".
+ * A zombie has no stack to scan: it is skipped, and the report has no
+ * classify_note. memcheck's figures: see assert_leaks above. */
+Test(proc, report_after_pthread_exit_does_not_wait_for_the_zombie_main, .timeout = 120)
+{
+	const char *modes[] = { "pthread_exit", "pthread_exit_workers" };
+	for (size_t i = 0; i < 2; i++) {
+		lt_run_t r;
+		RUN(r, "exitcode=0", (char *)modes[i]);
+		cr_assert_eq(r.status, 0);
+		assert_leaks(&r, i ? 200 : 0, i ? 2 : 0);
+		cr_assert(json_is_true(json_object_get(r.report, "classified")));
+		cr_assert_null(json_object_get(r.report, "classify_note"), "%s: classify_note: %s",
+			       modes[i], jstr(r.report, "classify_note"));
+		lt_e2e_free(&r);
+	}
+}
+
+/* The same for a snapshot while a worker runs (it waits in pause(), so it
+ * is stopped and scanned) and for the SIGTERM report after it. */
+Test(proc, snapshot_after_pthread_exit_stops_the_live_worker_only, .timeout = 120)
+{
+	lt_run_t r;
+	char *argv[] = { "pthread_exit_wait", NULL };
+	cr_assert_eq(lt_e2e_start(&r, "proc_cases", "exitcode=0", argv), 0);
+	wait_for_ready(&r);
+	cr_assert_eq(kill(r.pid, SIGUSR1), 0);
+	int whole = 0;
+	for (int i = 0; i < 3000 && !whole; i++) {
+		whole = lt_e2e_count_files(&r, ".json") - lt_e2e_count_files(&r, ".tmp.") >= 1;
+		if (!whole)
+			usleep(10000);
+	}
+	cr_assert(whole, "no snapshot report");
+	cr_assert_eq(kill(r.pid, SIGTERM), 0);
+	lt_e2e_wait(&r);
+	cr_assert_eq(r.status, 128 + SIGTERM, "status %d", r.status);
+	cr_assert_eq(r.nreports, 2);
+	int snapshots = 0;
+	for (int i = 0; i < r.nreports; i++) {
+		json_t *j = r.reports[i];
+		const char *reason = jstr(j, "reason");
+		snapshots += reason && !strcmp(reason, "snapshot");
+		cr_assert(json_is_true(json_object_get(j, "classified")));
+		cr_assert_null(json_object_get(j, "classify_note"), "%s report: classify_note: %s",
+			       reason, jstr(j, "classify_note"));
+	}
+	cr_assert_eq(snapshots, 1);
+	lt_e2e_free(&r);
+}
