@@ -9,7 +9,9 @@
  * user that Yama and containers often forbid. The price: a thread that
  * blocks the signal (a sigwait thread, say) cannot be stopped; it is left
  * running and scan.c scans its whole stack mapping instead, and the report
- * says so.
+ * says so. A task that has exited but is still listed (a zombie: the main
+ * thread after pthread_exit stays one until the process ends) is neither
+ * signalled nor waited for: it has no stack left to scan.
  *
  * Nothing here allocates or takes a lock another thread could hold: the
  * caller holds the heap table's locks across the stop, and the thread table
@@ -190,6 +192,59 @@ size_t lt_world_count_threads(void)
 	return n > 0 ? (size_t)n : 1;
 }
 
+/* 1 when task tid has exited or is exiting: its /proc/self/task/TID/stat
+ * says Z (a zombie: the main thread after pthread_exit stays one until the
+ * whole process ends) or X, or is gone. Such a task never runs a signal
+ * handler again: signalling it succeeds, yet it would never answer and the
+ * stop would wait the whole stop_timeout for it. Raw reads, no allocation. */
+static int task_dead(pid_t tid)
+{
+	char path[64] = "/proc/self/task/";
+	size_t k = strlen(path);
+	char digits[16];
+	int nd = 0;
+	for (pid_t t = tid; t > 0 && nd < 15; t /= 10)
+		digits[nd++] = (char)('0' + t % 10);
+	while (nd)
+		path[k++] = digits[--nd];
+	memcpy(path + k, "/stat", 6);
+	char buf[512];
+	int fd = lt_sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd == -ENOENT || fd == -ESRCH)
+		return 1;
+	if (fd < 0)
+		return 0;          /* cannot tell (no descriptor left): ask it */
+	ssize_t got = lt_sys_read(fd, buf, sizeof buf - 1);
+	lt_sys_close(fd);
+	if (got == -ESRCH)
+		return 1;
+	if (got <= 0)
+		return 0;
+	buf[got] = 0;
+	/* "tid (comm) S ...": comm may hold spaces and parentheses */
+	const char *rp = strrchr(buf, ')');
+	if (!rp || rp[1] != ' ')
+		return 0;
+	return rp[2] == 'Z' || rp[2] == 'X';
+}
+
+/* Threads signalled but not answering that have exited meanwhile: marked
+ * gone, so the wait ends without them. Returns how many. */
+static size_t reap_dead(lt_world_t *w)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		if (__atomic_load_n(&w->t[i].state, __ATOMIC_ACQUIRE) != LT_THREAD_SIGNALLED ||
+		    !task_dead(w->t[i].tid))
+			continue;
+		int expected = LT_THREAD_SIGNALLED;
+		if (__atomic_compare_exchange_n(&w->t[i].state, &expected, LT_THREAD_GONE, 0,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			n++;
+	}
+	return n;
+}
+
 static pid_t self_tid;
 static int new_threads;
 
@@ -208,8 +263,10 @@ static void ask(lt_world_t *w, pid_t tid)
 	lt_world_thread_t *t = &w->t[w->n];
 	memset(t, 0, sizeof *t);
 	t->tid = tid;
-	t->state = LT_THREAD_SIGNALLED;
+	t->state = task_dead(tid) ? LT_THREAD_GONE : LT_THREAD_SIGNALLED;
 	__atomic_store_n(&w->n, w->n + 1, __ATOMIC_RELEASE);
+	if (t->state == LT_THREAD_GONE)
+		return;     /* a zombie (main after pthread_exit): nothing to stop */
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	si.si_signo = stop_signo();
@@ -247,7 +304,7 @@ int lt_world_stop(lt_world_t *w, int timeout_ms)
 	__atomic_store_n(&active, w, __ATOMIC_RELEASE);
 
 	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
-	size_t signalled = 0;
+	size_t signalled = 0, dead = 0;
 	/* list, signal, wait; again until no new thread appears (a thread
 	 * being created while we list shows up in the next round) */
 	for (int round = 0; round < 64; round++) {
@@ -258,13 +315,17 @@ int lt_world_stop(lt_world_t *w, int timeout_ms)
 			break;
 		for (;;) {
 			int got = __atomic_load_n(&stopped_count, __ATOMIC_ACQUIRE);
-			if ((size_t)got >= signalled)
+			if ((size_t)got + dead >= signalled)
 				break;
 			uint64_t now = now_ms();
 			if (now >= deadline)
 				break;
 			struct timespec ts = {0, 5 * 1000000};
-			futex(&stopped_count, FUTEX_WAIT_PRIVATE, got, &ts);
+			/* a thread that exits after it was signalled never
+			 * answers: look for those each time the wait times out */
+			if (futex(&stopped_count, FUTEX_WAIT_PRIVATE, got, &ts) != 0 &&
+			    errno == ETIMEDOUT)
+				dead += reap_dead(w);
 		}
 		if (now_ms() >= deadline)
 			break;

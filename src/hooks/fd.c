@@ -16,9 +16,7 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -107,32 +105,33 @@ LT_EXPORT int pipe(int fds[2])
 	return r;
 }
 
-/* A pipe the tracer itself opens (libunwind's address-validation pipe, made
- * while the shim initialises) moves to the top of the descriptor range, so
- * it never takes the program's lowest free descriptors: a program that
- * lowers RLIMIT_NOFILE and opens until EMFILE gets as many as without the
- * shim. The numbers are final before the caller sees them. */
-static void move_high(int fds[2])
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur < 64)
-		return;
-	long base = (long)(rl.rlim_cur > 65536 ? 65536 : rl.rlim_cur) - 16;
-	for (int i = 0; i < 2; i++) {
-		long hi = lt_sys_call6(SYS_fcntl, fds[i], F_DUPFD_CLOEXEC, base, 0, 0, 0);
-		if (hi < 0)
-			return;
-		lt_sys_close(fds[i]);
-		fds[i] = (int)hi;
-	}
-}
-
+/* libunwind's address-validation pipe. libunwind 1.6 (src/x86_64/Ginit.c)
+ * validates an address it is about to read, when a frame has no unwind
+ * information and it falls back to frame-pointer heuristics, by writing one
+ * byte from it into a private pipe: read(pipe[0]) first (EAGAIN: the pipe is
+ * fine), pipe2(O_CLOEXEC | O_NONBLOCK) again after closing both ends when that
+ * read fails otherwise, then syscall(SYS_write, pipe[1], addr, 1). A real
+ * pipe is two descriptors the program can see: a child that fstat()s every
+ * number below sysconf(_SC_OPEN_MAX) lists them (CPython's
+ * test_subprocess.test_pass_fds_redirected), a program that closes every
+ * descriptor closes them, one that lowers RLIMIT_NOFILE loses them.
+ *
+ * So the tracer opens none: a pipe2 with libunwind's flags made inside the
+ * tracer's own work (the guard is held: libunwind runs nowhere else in the
+ * shim, and the shim itself never makes a pipe) gets LT_UNW_PIPE_RD/WR,
+ * numbers the kernel never hands out. libunwind's read() of the first fails
+ * with EBADF, so it calls close() on both (ignored below) and pipe2() again
+ * (these numbers again, no system call), and the syscall() hook
+ * (hooks/syscall.c) answers the write to the second itself. */
 LT_EXPORT int pipe2(int fds[2], int flags)
 {
+	if (lt_guard_depth && !lt_handle_held && flags == (O_CLOEXEC | O_NONBLOCK)) {
+		fds[0] = LT_UNW_PIPE_RD;
+		fds[1] = LT_UNW_PIPE_WR;
+		return 0;
+	}
 	FAIL_IF_UNRESOLVED(pipe2);
 	int r = lt_real.pipe2(fds, flags);
-	if (r == 0 && lt_guard_depth && !lt_handle_held)
-		move_high(fds);
 	if (r == 0) {
 		lt_hh_created(fds[0], LT_KIND_FD);
 		lt_hh_created(fds[1], LT_KIND_FD);
@@ -228,6 +227,9 @@ LT_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
 
 LT_EXPORT int close(int fd)
 {
+	/* libunwind closing its validation "pipe" (see pipe2): nothing is open */
+	if (LT_UNLIKELY(fd >= LT_UNW_PIPE_RD) && lt_guard_depth)
+		return 0;
 	if (LT_UNLIKELY(!lt_hook_ready() || !lt_real.close)) {
 		/* inside dlsym at start: close it raw, as close(2) would */
 		int r = lt_sys_close(fd);
@@ -237,10 +239,11 @@ LT_EXPORT int close(int fd)
 		}
 		return 0;
 	}
-	/* A program that closes every descriptor it did not open (daemons
-	 * do) would close libunwind's validation pipe; libunwind would then
-	 * write to whatever reuses the number. The descriptor is the
-	 * tracer's, never the program's: leave it open and report success. */
+	/* A program thread that closes every descriptor it did not open
+	 * (daemons do) while a report runs would close the files libdw has
+	 * open for it; libdw would then read whatever reuses the number. The
+	 * descriptor is the tracer's, never the program's: leave it open and
+	 * report success. */
 	if (fd == 2)
 		lt_out_keep_stderr();
 	else if (fd >= 3 && fd == lt_out_kept_stderr())

@@ -4,11 +4,20 @@
 #ifndef LT_HHOOK_H
 #define LT_HHOOK_H
 
+#include <limits.h>
+
 #include "../handle.h"
 #include "../options.h"
 #include "../report/report.h"
 #include "../stack.h"
 #include "hook.h"
+
+/* libunwind's address-validation pipe (hooks/fd.c's pipe2): two numbers no
+ * descriptor can have. The kernel keeps every descriptor below fs.nr_open,
+ * whose ceiling is INT_MAX rounded down to a multiple of BITS_PER_LONG
+ * (fs/file.c, sysctl_nr_open_max), so read() on them fails with EBADF. */
+#define LT_UNW_PIPE_RD (INT_MAX - 1)
+#define LT_UNW_PIPE_WR INT_MAX
 
 /* Descriptor fd now exists with this kind. Outside the tracer: captured
  * with its stack. Inside the tracer's own work (the guard is held: libdw
@@ -20,9 +29,9 @@ static inline void lt_hh_created(int fd, int kind)
 		return;
 	int e;
 	if (lt_guard_depth) {
-		/* even before tracing starts: libunwind's address-validation
-		 * pipe is opened during the constructor, and the start-up scan
-		 * must not mistake it for an inherited descriptor */
+		/* even before tracing starts: what the tracer opens during
+		 * the constructor must not look inherited to the start-up
+		 * scan */
 		e = errno;
 		lt_handle_fd_add(fd, LT_HK_TRACER, 0);
 		errno = e;

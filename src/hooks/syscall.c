@@ -3,9 +3,16 @@
  * __NR_io_uring_register, ...). Those two numbers are tracked; every other
  * call goes straight through with its arguments, result and errno
  * untouched. syscall() is variadic: six long arguments are read, as
- * glibc's own syscall() does (extra ones are harmless register reads). */
+ * glibc's own syscall() does (extra ones are harmless register reads).
+ *
+ * One more call is answered here: libunwind's address validation,
+ * syscall(SYS_write, LT_UNW_PIPE_WR, addr, 1), made inside the tracer's
+ * work to the pipe hooks/fd.c never opened. */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "../sys.h"
 #include "hhook.h"
@@ -17,6 +24,30 @@
 #define __NR_io_uring_register 427
 #endif
 
+/* What write(pipe, addr, 1) would say about addr, without a descriptor: 1
+ * when its byte is readable, -1 with errno EFAULT when not (unmapped,
+ * PROT_NONE, past the end of a mapped file). process_vm_readv on our own
+ * pid reads through the same kernel path a write copies from; where a
+ * seccomp filter forbids it (EPERM, ENOSYS), faccessat(addr, F_OK) is
+ * asked instead: the kernel copies the path from addr and fails with
+ * EFAULT only when it cannot read it (a string running into an unreadable
+ * page says EFAULT too: the walk stops early, it never reads bad memory).
+ * errno is kept on success, as a successful write keeps it. */
+static long unw_validate(long addr)
+{
+	char byte;
+	struct iovec local = { &byte, 1 }, remote = { (void *)addr, 1 };
+	long r = lt_sys_call6(SYS_process_vm_readv, lt_sys_getpid(), (long)&local, 1,
+			      (long)&remote, 1, 0);
+	if (r != 1 && r != -EFAULT)
+		r = lt_sys_call6(SYS_faccessat, AT_FDCWD, addr, F_OK, 0, 0, 0) == -EFAULT
+			? -EFAULT : 1;
+	if (r == 1)
+		return 1;
+	errno = EFAULT;
+	return -1;
+}
+
 LT_EXPORT long syscall(long nr, ...)
 {
 	va_list ap;
@@ -25,6 +56,8 @@ LT_EXPORT long syscall(long nr, ...)
 	long d = va_arg(ap, long), e = va_arg(ap, long), f = va_arg(ap, long);
 	va_end(ap);
 	long r;
+	if (LT_UNLIKELY(nr == SYS_write && a == LT_UNW_PIPE_WR) && lt_guard_depth && c == 1)
+		return unw_validate(b);
 	if (LT_UNLIKELY(!lt_hook_ready() || !lt_real.syscall)) {
 		/* before libc's syscall() is resolved: the same instruction */
 		r = lt_sys_call6(nr, a, b, c, d, e, f);

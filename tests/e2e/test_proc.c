@@ -248,3 +248,145 @@ Test(proc, unwritable_output_goes_to_a_private_tmpdir_file, .timeout = 60)
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
 }
+
+/* ---- item: the tracer's own descriptors are invisible (issue #12 item 9) --
+ * libunwind's address-validation pipe used to be two real descriptors,
+ * parked near the top of the range: a program fstat()ing every number below
+ * sysconf(_SC_OPEN_MAX) found them. tests/programs/proc/tracer_fds.c. */
+
+/* memcheck: count leaves nothing lost. The threads walk through a frame
+ * without unwind information, so libunwind validates addresses in each. */
+Test(proc, tracer_descriptors_invisible_to_fstat_and_proc_self_fd, .timeout = 120)
+{
+	lt_run_t r, n;
+	char *argv[] = { "count", NULL };
+	cr_assert_eq(lt_e2e_run_native(&n, "tracer_fds", argv), 0);
+	cr_assert_eq(lt_e2e_run(&r, "tracer_fds", "exitcode=0", argv), 0);
+	cr_assert_eq(n.status, 0);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert(!strncmp(n.out, "fstat: 0 1 2", 12), "%s", n.out);
+	cr_assert_str_eq(r.out, n.out, "the tracer's descriptors are visible:\nshim: %s\nnative: %s",
+			 r.out, n.out);
+	cr_assert_str_eq(r.err, "");
+	cr_assert_eq(r.nreports, 1);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_bytes"), 0);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_handles"), 0);
+	lt_e2e_free(&r);
+	lt_e2e_free(&n);
+}
+
+/* libunwind's validation still works without the pipe: no_unwind_alloc has
+ * no unwind information, so the step to its caller goes through the
+ * frame-pointer heuristics, which validate every address they read (a
+ * failed validation ends the stack at no_unwind_alloc).
+ * memcheck: 40 bytes in 1 block definitely lost at malloc,
+ * no_unwind_alloc, nounwind_caller, main. */
+Test(proc, stack_through_a_frame_without_unwind_info, .timeout = 120)
+{
+	lt_run_t r;
+	char *argv[] = { "nounwind", NULL };
+	cr_assert_eq(lt_e2e_run(&r, "tracer_fds", "exitcode=0", argv), 0);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.err, "");
+	json_t *g = lt_e2e_find_group(&r, "memory", "definitely_lost", "no_unwind_alloc");
+	cr_assert_not_null(g);
+	cr_assert_eq(lt_e2e_group_bytes(g), 40);
+	cr_assert_eq(lt_e2e_group_count(g), 1);
+	const char *want[] = { "no_unwind_alloc", "nounwind_caller", "main" };
+	for (size_t i = 0; i < 3; i++) {
+		const char *fn = lt_e2e_frame_function(g, i);
+		cr_assert(fn && !strcmp(fn, want[i]), "frame %zu is %s, expected %s", i,
+			  fn ? fn : "(none)", want[i]);
+	}
+	cr_assert_eq(lt_e2e_summary(&r, "by_class.definitely_lost.bytes"), 40);
+	cr_assert_eq(lt_e2e_summary(&r, "by_class.definitely_lost.blocks"), 1);
+	lt_e2e_free(&r);
+}
+
+/* CPython's test_subprocess.test_pass_fds_redirected, by hand: the child
+ * (the same python, under the shim too) lists every descriptor fstat finds
+ * below SC_OPEN_MAX; it must have exactly 0-2 and the passed ones. */
+Test(proc, python_pass_fds_child_sees_no_tracer_descriptor, .timeout = 120)
+{
+	static const char script[] =
+		"import os, subprocess, sys\n"
+		"child = ('import os\\nfds = []\\nfor fd in range(os.sysconf(\"SC_OPEN_MAX\")):\\n'\n"
+		"         '    try:\\n        os.fstat(fd)\\n    except OSError:\\n        continue\\n'\n"
+		"         '    fds.append(fd)\\nprint(\",\".join(map(str, fds)))\\n')\n"
+		"pass_fds = [os.open(os.devnull, os.O_RDWR) for _ in range(2)]\n"
+		"r, w = os.pipe()\n"
+		"pass_fds.insert(1, w)\n"
+		"with subprocess.Popen([sys.executable, '-c', child], stdin=pass_fds[0],\n"
+		"                      stdout=pass_fds[1], stderr=pass_fds[2], close_fds=True,\n"
+		"                      pass_fds=pass_fds):\n"
+		"    out = os.read(r, 1024)\n"
+		"fds = {int(x) for x in out.split(b',')}\n"
+		"print('extra:', sorted(fds - ({0, 1, 2} | set(pass_fds))))\n";
+	if (!lt_e2e_program("/usr/bin/python3.11"))
+		cr_skip_test("/usr/bin/python3.11 is not installed");
+	char *argv[] = { "-c", (char *)script, NULL };
+	lt_run_t r, n;
+	cr_assert_eq(lt_e2e_run_native(&n, "/usr/bin/python3.11", argv), 0);
+	cr_assert_str_eq(n.out, "extra: []\n", "natively: %s %s", n.out, n.err);
+	cr_assert_eq(lt_e2e_run(&r, "/usr/bin/python3.11", "exitcode=0", argv), 0);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "extra: []\n", "stderr: %s", r.err);
+	cr_assert_geq(r.nreports, 2, "parent and child each write a report");
+	lt_e2e_free(&r);
+	lt_e2e_free(&n);
+}
+
+/* ---- item: a report after main's pthread_exit does not wait for main ------
+ * The main thread stays a zombie (state Z) until the process ends. The
+ * stop-the-world used to signal it like a live thread and wait the whole
+ * stop_timeout_ms (1000) for an answer that never came ("world stopped 1002
+ * ms"), then call it a thread that "could not be scanned (stack not found)".
+ * A zombie has no stack to scan: it is skipped, and the report has no
+ * classify_note. memcheck's figures: see assert_leaks above. */
+Test(proc, report_after_pthread_exit_does_not_wait_for_the_zombie_main, .timeout = 120)
+{
+	const char *modes[] = { "pthread_exit", "pthread_exit_workers" };
+	for (size_t i = 0; i < 2; i++) {
+		lt_run_t r;
+		RUN(r, "exitcode=0", (char *)modes[i]);
+		cr_assert_eq(r.status, 0);
+		assert_leaks(&r, i ? 200 : 0, i ? 2 : 0);
+		cr_assert(json_is_true(json_object_get(r.report, "classified")));
+		cr_assert_null(json_object_get(r.report, "classify_note"), "%s: classify_note: %s",
+			       modes[i], jstr(r.report, "classify_note"));
+		lt_e2e_free(&r);
+	}
+}
+
+/* The same for a snapshot while a worker runs (it waits in pause(), so it
+ * is stopped and scanned) and for the SIGTERM report after it. */
+Test(proc, snapshot_after_pthread_exit_stops_the_live_worker_only, .timeout = 120)
+{
+	lt_run_t r;
+	char *argv[] = { "pthread_exit_wait", NULL };
+	cr_assert_eq(lt_e2e_start(&r, "proc_cases", "exitcode=0", argv), 0);
+	wait_for_ready(&r);
+	cr_assert_eq(kill(r.pid, SIGUSR1), 0);
+	int whole = 0;
+	for (int i = 0; i < 3000 && !whole; i++) {
+		whole = lt_e2e_count_files(&r, ".json") - lt_e2e_count_files(&r, ".tmp.") >= 1;
+		if (!whole)
+			usleep(10000);
+	}
+	cr_assert(whole, "no snapshot report");
+	cr_assert_eq(kill(r.pid, SIGTERM), 0);
+	lt_e2e_wait(&r);
+	cr_assert_eq(r.status, 128 + SIGTERM, "status %d", r.status);
+	cr_assert_eq(r.nreports, 2);
+	int snapshots = 0;
+	for (int i = 0; i < r.nreports; i++) {
+		json_t *j = r.reports[i];
+		const char *reason = jstr(j, "reason");
+		snapshots += reason && !strcmp(reason, "snapshot");
+		cr_assert(json_is_true(json_object_get(j, "classified")));
+		cr_assert_null(json_object_get(j, "classify_note"), "%s report: classify_note: %s",
+			       reason, jstr(j, "classify_note"));
+	}
+	cr_assert_eq(snapshots, 1);
+	lt_e2e_free(&r);
+}
