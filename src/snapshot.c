@@ -44,6 +44,7 @@ static _Atomic unsigned requests;      /* futex word: bumped by every request */
 static _Atomic int fatal_signo;        /* a termination signal to report */
 static _Atomic unsigned fatal_done;    /* futex word the dying thread waits on */
 static _Atomic int helper_tid;
+static int helper_uncounted;          /* taken out of glibc's thread count */
 static _Atomic int main_gone;          /* the main thread called pthread_exit */
 static int helper_started;
 static lt_lock_t report_lock = LT_LOCK_INIT;
@@ -158,6 +159,9 @@ static void snapshot_now(void)
 
 void lt_signal_main_exiting(void)
 {
+	/* glibc does not count the helper: it ends the process by itself */
+	if (helper_uncounted)
+		return;
 	if (!helper_started || atomic_exchange(&main_gone, 1))
 		return;
 	/* wake the helper without making a snapshot request */
@@ -259,6 +263,26 @@ static void *helper_main(void *arg)
 	return NULL;
 }
 
+/* glibc ends the process (exit(0)) when its count of threads drops to
+ * zero: when main() calls pthread_exit and the last worker returns, and in
+ * a child forked by a thread other than main when that thread returns. The
+ * helper must not be one of them, or such a process never ends. glibc's
+ * count, __nptl_nthreads (exported, GLIBC_PRIVATE), is incremented by
+ * pthread_create before the new thread runs and decremented by each thread
+ * as it ends; the helper never ends, so taking it out once, right after it
+ * was created, leaves the count as the program's own threads. fork() resets
+ * the count to 1 in the child before the atfork handlers start a new
+ * helper there. Where the symbol is missing, the helper instead watches for
+ * being the last thread after main's pthread_exit (helper_main). */
+static void uncount_helper(void)
+{
+	unsigned int *nthreads = lt_real_lookup("__nptl_nthreads", 0, NULL);
+	if (!nthreads)
+		return;
+	__atomic_fetch_sub(nthreads, 1, __ATOMIC_SEQ_CST);
+	helper_uncounted = 1;
+}
+
 static int start_helper(void)
 {
 	pthread_attr_t attr;
@@ -288,6 +312,7 @@ static int start_helper(void)
 	struct timespec ts = { 0, 10 * 1000000 };
 	for (int i = 0; i < 100 && !atomic_load(&helper_tid); i++)
 		futex((_Atomic unsigned *)&helper_tid, FUTEX_WAIT, 0, &ts);
+	uncount_helper();
 	helper_started = 1;
 	return 0;
 }
@@ -380,6 +405,7 @@ void lt_signal_postfork_child(void)
 	atomic_store(&helper_tid, 0);
 	atomic_store(&main_gone, 0);
 	helper_started = 0;
+	helper_uncounted = 0;
 	if (snap_signo || lt_opt.snapshot_interval || lt_opt.signal_report)
 		start_helper();
 }

@@ -15,12 +15,21 @@
  *                  handler ran; with "handler", installs one first, then
  *                  unblocks and prints on which thread it ran.
  *   fclose_stderr / close2  ends by fclose(stderr) / close(2), then exit 0.
+ *   fork_from_thread  a thread forks; in the child that thread (the
+ *                  child's only one) leaks 100 bytes in worker_leak and
+ *                  returns, which ends the child (glibc's exit(0) when
+ *                  its last thread ends); the parent's thread waits for it
+ *                  (at most 10 s, then kills it) and prints how it ended.
  *   count_fds      prints the descriptors fstat finds below
  *                  sysconf(_SC_OPEN_MAX) and those /proc/self/fd lists.
  * memcheck (valgrind 3.19, --leak-check=full --show-leak-kinds=all):
  *   every mode: 48 bytes in 1 block definitely lost in main_leak;
  *   pthread_exit_workers: plus 200 bytes in 2 blocks definitely lost in
- *   worker_leak (248 bytes in 3 blocks in all). */
+ *   worker_leak (248 bytes in 3 blocks in all);
+ *   fork_from_thread (--trace-children=yes): the child, 148 bytes in 2
+ *   blocks definitely lost (main_leak inherited, worker_leak), status 0;
+ *   the parent, 48 bytes in main_leak. */
+#include <sys/wait.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -128,6 +137,28 @@ static void count_fds(void)
 	printf("\n");
 }
 
+static void *forker(void *arg)
+{
+	(void)arg;
+	pid_t pid = fork();
+	if (pid == 0) {
+		worker_leak();
+		return NULL;        /* the child's last thread ends: exit(0) */
+	}
+	int st = 0;
+	for (int i = 0; i < 1000; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			printf("child exited %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			return NULL;
+		}
+		nap_ms(10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	printf("child hung\n");
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -143,6 +174,10 @@ int main(int argc, char **argv)
 		pthread_t t;
 		pthread_create(&t, NULL, waiter, NULL);
 		pthread_exit(NULL);
+	} else if (!strcmp(mode, "fork_from_thread")) {
+		pthread_t t;
+		pthread_create(&t, NULL, forker, NULL);
+		pthread_join(t, NULL);
 	} else if (!strcmp(mode, "usr1_handler")) {
 		signal(SIGUSR1, on_usr1);
 		fprintf(stderr, "own line\n");
