@@ -11,7 +11,8 @@ packages=(gcc g++ pkg-config meson ninja-build python3
 # extra packages the full test suite uses (real programs, browser test)
 if [[ "${1:-}" == "--test-deps" ]]; then
 	packages+=(sqlite3 git perl redis-server redis-tools nginx-light
-	           chromium valgrind iproute2 procps clang python3-jsonschema)
+	           chromium valgrind iproute2 procps clang python3-jsonschema
+	           dpkg-dev debhelper fakeroot)
 fi
 
 missing=()
