@@ -7,8 +7,9 @@
 #include "cmds.h"
 #include "html.h"
 #include "reportfile.h"
+#include "sarif.h"
 
-enum format { FMT_TEXT, FMT_FOLDED, FMT_JSON };
+enum format { FMT_TEXT, FMT_FOLDED, FMT_JSON, FMT_SARIF };
 
 /* ---------------------------------------------------------------------------------------
  * Text
@@ -233,7 +234,7 @@ static json_t *report_json(const struct lt_report *r)
  * ------------------------------------------------------------------------------------- */
 
 static const char report_usage[] =
-	"usage: leaktrace report [--format text|folded|json] [--all] [--html OUT.html] FILE.json [MORE.json ...]\n";
+	"usage: leaktrace report [--format text|folded|json|sarif] [--source-root DIR] [--all] [--html OUT.html] FILE.json [MORE.json ...]\n";
 
 int lt_cmd_report(int argc, char **argv)
 {
@@ -241,12 +242,13 @@ int lt_cmd_report(int argc, char **argv)
 		{"format", required_argument, NULL, 'f'},
 		{"all", no_argument, NULL, 'a'},
 		{"html", required_argument, NULL, 'o'},
+		{"source-root", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'H'},
 		{NULL, 0, NULL, 0},
 	};
 	enum format fmt = FMT_TEXT;
 	bool fmt_given = false, all = false;
-	const char *html = NULL;
+	const char *html = NULL, *source_root = NULL;
 	int c;
 	optind = 0; /* full getopt reset: the dispatcher may have parsed its own options */
 	opterr = 0;
@@ -260,14 +262,17 @@ int lt_cmd_report(int argc, char **argv)
 				fmt = FMT_FOLDED;
 			else if (strcmp(optarg, "json") == 0)
 				fmt = FMT_JSON;
+			else if (strcmp(optarg, "sarif") == 0)
+				fmt = FMT_SARIF;
 			else {
-				fprintf(stderr, "leaktrace: error: report: unknown format \"%s\" (expected text, folded or json)\n",
+				fprintf(stderr, "leaktrace: error: report: unknown format \"%s\" (expected text, folded, json or sarif)\n",
 					optarg);
 				return 2;
 			}
 			break;
 		case 'a': all = true; break;
 		case 'o': html = optarg; break;
+		case 'r': source_root = optarg; break;
 		case 'H': fputs(report_usage, stdout); return 0;
 		default:
 			fprintf(stderr, "leaktrace: error: report: unknown or incomplete option \"%s\"\n",
@@ -301,7 +306,11 @@ int lt_cmd_report(int argc, char **argv)
 	}
 	/* With --html alone the page is the output; --format asks for stdout as well. */
 	if (!html || fmt_given) {
-		if (fmt == FMT_JSON) {
+		if (fmt == FMT_SARIF) {
+			/* one run for all the files: a CI job hands over every process's report */
+			if (lt_sarif_write(stdout, reports, (size_t)nfiles, all, source_root) != 0)
+				status = 2;
+		} else if (fmt == FMT_JSON) {
 			json_t *j = nfiles == 1 ? report_json(&reports[0]) : json_array();
 			for (int i = 0; nfiles > 1 && i < nfiles; i++)
 				json_array_append_new(j, report_json(&reports[i]));
@@ -310,7 +319,7 @@ int lt_cmd_report(int argc, char **argv)
 			fputc('\n', stdout);
 			json_decref(j);
 		}
-		for (int i = 0; fmt != FMT_JSON && i < nfiles; i++) {
+		for (int i = 0; fmt != FMT_JSON && fmt != FMT_SARIF && i < nfiles; i++) {
 			if (fmt == FMT_FOLDED) {
 				print_folded(stdout, &reports[i], all);
 			} else {

@@ -1,6 +1,7 @@
 /* `leaktrace [options] [--] PROGRAM [ARGS]`: run a program under the shim.
  * Finds libleaktrace.so (LEAKTRACE_LIB, the build tree next to this
- * executable, or the installed library directory), prepends it to any
+ * executable, the library directory of the installed tree this executable
+ * sits in wherever that tree was moved, or the configured library directory), prepends it to any
  * LD_PRELOAD already set, turns command-line flags into LEAKTRACE_OPTIONS
  * (after whatever the environment already says, so flags win), and runs
  * the program as a child: its exit status and signals are its own, or the
@@ -54,6 +55,19 @@ const char *lt_tool_find_lib(void)
 			snprintf(path, sizeof path, "%s/../src/libleaktrace.so", self);
 			if (exists(path))
 				return path;
+#if defined(LT_REL_BINDIR) && defined(LT_REL_LIBDIR)
+			/* installed tree moved elsewhere (a .deb unpacked with dpkg -x, a
+			 * DESTDIR staging dir, a relocated prefix): PREFIX/bin/leaktrace ->
+			 * PREFIX/lib/<multiarch>/libleaktrace.so, from the configured layout */
+			size_t blen = strlen(LT_REL_BINDIR), slen = strlen(self);
+			if (slen > blen && self[slen - blen - 1] == '/' &&
+			    strcmp(self + slen - blen, LT_REL_BINDIR) == 0) {
+				snprintf(path, sizeof path, "%.*s/%s/libleaktrace.so",
+					 (int)(slen - blen - 1), self, LT_REL_LIBDIR);
+				if (exists(path))
+					return path;
+			}
+#endif
 		}
 	}
 	snprintf(path, sizeof path, "%s/libleaktrace.so", LT_LIBDIR);

@@ -13,7 +13,8 @@ if [[ "${1:-}" == "--test-deps" ]]; then
 	packages+=(sqlite3 git perl redis-server redis-tools nginx-light
 	           chromium valgrind iproute2 procps clang
 	           python3 python3.11 libpython3.11-testsuite curl openssh-client
-	           openssl jq xz-utils libc6-dbg)
+	           openssl jq xz-utils libc6-dbg python3-jsonschema
+	           dpkg-dev debhelper fakeroot)
 fi
 
 missing=()
