@@ -29,6 +29,7 @@
 #include "report/report.h"
 #include "stack.h"
 #include "suppress.h"
+#include "sys.h"
 
 static int reported;
 
@@ -74,7 +75,7 @@ __attribute__((constructor(101))) static void lt_init(void)
 {
 	/* another thread of a library constructor may be running it */
 	while (lt_init_early() != 0)
-		sched_yield();
+		lt_sys_sched_yield();
 	lt_guard_hold();
 	if (lt_opt.track_fds)
 		lt_handle_init();     /* what is open now was inherited */
@@ -88,7 +89,7 @@ __attribute__((constructor(101))) static void lt_init(void)
 static void report_path(char *out, size_t cap)
 {
 	if (!strcmp(lt_opt.output, "stderr") ||
-	    lt_out_expand(lt_opt.output, (int)getpid(), lt_report_next_sequence() - 1, out, cap))
+	    lt_out_expand(lt_opt.output, (int)lt_sys_getpid(), lt_report_next_sequence() - 1, out, cap))
 		snprintf(out, cap, "stderr");
 }
 

@@ -23,6 +23,7 @@
 
 #include "defer.h"
 #include "lock.h"
+#include "sys.h"
 #include "lt.h"
 
 #define MIN_SHIFT 4
@@ -80,9 +81,9 @@ static int reserve(void)
 	if (region)
 		return 0;
 	for (size_t sz = (size_t)1 << 40; sz >= ((size_t)1 << 30); sz >>= 1) {
-		void *p = mmap(NULL, sz, PROT_NONE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (p != MAP_FAILED) {
+		void *p = lt_sys_mmap(NULL, sz, PROT_NONE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p) {
 			region = bump = committed = p;
 			region_end = region + sz;
 			__atomic_store_n(&lt_ia_span, sz, __ATOMIC_RELAXED);
@@ -106,7 +107,7 @@ static void *carve(size_t len)
 		need = (need + COMMIT_STEP - 1) & ~((size_t)COMMIT_STEP - 1);
 		if (committed + need > region_end)
 			need = (size_t)(region_end - committed);
-		if (mprotect(committed, need, PROT_READ | PROT_WRITE))
+		if (lt_sys_mprotect(committed, need, PROT_READ | PROT_WRITE))
 			return NULL;
 		committed += need;
 	}
@@ -147,7 +148,7 @@ void lt_ia_unmap(void *p, size_t size)
 		return;
 	size_t len;
 	int c = pclass_of(size ? size : 1, &len);
-	madvise(p, len, MADV_DONTNEED);   /* private anonymous: reads back zero */
+	lt_sys_madvise(p, len, MADV_DONTNEED);   /* private anonymous: reads back zero */
 	ia_lock();
 	*(void **)p = page_free[c];
 	page_free[c] = p;

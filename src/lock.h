@@ -7,8 +7,9 @@
 #ifndef LT_LOCK_H
 #define LT_LOCK_H
 
-#include <sched.h>
 #include <stdatomic.h>
+
+#include "sys.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define LT_CPU_RELAX() __builtin_ia32_pause()
@@ -29,7 +30,7 @@ static inline void lt_lock(lt_lock_t *l)
 			return;
 		for (int i = 0; atomic_load_explicit(&l->v, memory_order_relaxed); i++) {
 			if (i > 64)
-				sched_yield();
+				lt_sys_sched_yield();
 			else
 				LT_CPU_RELAX();
 		}

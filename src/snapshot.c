@@ -23,8 +23,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +33,7 @@
 #include "log.h"
 #include "options.h"
 #include "real.h"
+#include "sigtab.h"
 #include "report/emit.h"
 #include "report/report.h"
 #include "sys.h"
@@ -51,8 +50,6 @@ static lt_lock_t report_lock = LT_LOCK_INIT;
 /* signals whose default action we replace while the program has not */
 static const int term_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
 				    SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
-static unsigned char ours[NSIG];       /* 1: our handler is installed */
-static struct sigaction app_action[NSIG]; /* what the program believes is set */
 
 void lt_signal_report_lock(void)
 {
@@ -62,11 +59,6 @@ void lt_signal_report_lock(void)
 void lt_signal_report_unlock(void)
 {
 	lt_unlock(&report_lock);
-}
-
-static long futex(_Atomic unsigned *addr, int op, unsigned val, const struct timespec *ts)
-{
-	return syscall(SYS_futex, (unsigned *)addr, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
 }
 
 int lt_signal_parse(const char *s)
@@ -105,21 +97,18 @@ static void snapshot_handler(int sig)
 	(void)sig;
 	int e = errno;
 	atomic_fetch_add_explicit(&requests, 1, memory_order_release);
-	futex(&requests, FUTEX_WAKE, 1, NULL);
+	lt_sys_futex(&requests, FUTEX_WAKE, 1, NULL);
 	errno = e;
 }
 
 static void die_of(int sig)
 {
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	lt_real.sigaction ? lt_real.sigaction(sig, &dfl, NULL) : sigaction(sig, &dfl, NULL);
+	lt_sig_default(sig);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, sig);
-	syscall(SYS_tgkill, lt_sys_getpid(), lt_sys_gettid(), sig);
-	syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof(long));
+	lt_sys_tgkill(lt_sys_getpid(), lt_sys_gettid(), sig);
+	lt_sys_sigmask(SIG_UNBLOCK, &set, NULL);
 	/* a synchronous fault re-executes the faulting instruction on return */
 }
 
@@ -135,10 +124,10 @@ static void fatal_handler(int sig, siginfo_t *si, void *uc)
 	if (helper_started && self != atomic_load(&helper_tid) && !lt_guard_depth &&
 	    atomic_compare_exchange_strong(&fatal_signo, &expect, sig)) {
 		atomic_fetch_add_explicit(&requests, 1, memory_order_release);
-		futex(&requests, FUTEX_WAKE, 1, NULL);
+		lt_sys_futex(&requests, FUTEX_WAKE, 1, NULL);
 		struct timespec ts = { 1, 0 };
 		for (int waited = 0; waited < 30 && !atomic_load(&fatal_done); waited++)
-			futex(&fatal_done, FUTEX_WAIT, 0, &ts);
+			lt_sys_futex(&fatal_done, FUTEX_WAIT, 0, &ts);
 	}
 	die_of(sig);
 }
@@ -161,7 +150,7 @@ void lt_signal_main_exiting(void)
 	if (!helper_started || atomic_exchange(&main_gone, 1))
 		return;
 	/* wake the helper without making a snapshot request */
-	futex(&requests, FUTEX_WAKE, 1, NULL);
+	lt_sys_futex(&requests, FUTEX_WAKE, 1, NULL);
 }
 
 /* Threads in the process, from /proc/self/status (-1 when unknown). */
@@ -198,8 +187,8 @@ static void *helper_main(void *arg)
 	(void)arg;
 	lt_guard_hold();        /* the helper's whole life is tracer work */
 	atomic_store(&helper_tid, lt_sys_gettid());
-	futex((_Atomic unsigned *)&helper_tid, FUTEX_WAKE, INT_MAX, NULL);
-	prctl(PR_SET_NAME, "leaktrace", 0, 0, 0);
+	lt_sys_futex((_Atomic unsigned *)&helper_tid, FUTEX_WAKE, INT_MAX, NULL);
+	lt_sys_set_thread_name("leaktrace");
 	unsigned handled = 0;   /* requests made before this thread ran count too */
 	uint64_t next_tick = lt_opt.snapshot_interval
 				     ? lt_clock_abs_ms() + (uint64_t)lt_opt.snapshot_interval * 1000
@@ -213,7 +202,7 @@ static void *helper_main(void *arg)
 			lt_signal_report_lock();
 			lt_report_run(LT_REASON_SIGNAL, sig, NULL);
 			atomic_store(&fatal_done, 1);
-			futex(&fatal_done, FUTEX_WAKE, INT_MAX, NULL);
+			lt_sys_futex(&fatal_done, FUTEX_WAKE, INT_MAX, NULL);
 			for (;;)
 				pause();
 		}
@@ -254,7 +243,7 @@ static void *helper_main(void *arg)
 			ts.tv_nsec = (long)(left % 1000) * 1000000;
 			tp = &ts;
 		}
-		futex(&requests, FUTEX_WAIT, seen, tp);
+		lt_sys_futex(&requests, FUTEX_WAIT, seen, tp);
 	}
 	return NULL;
 }
@@ -271,13 +260,13 @@ static int start_helper(void)
 	 * snapshot handler runs on a program thread and only wakes the helper;
 	 * the scan's stop-the-world skips the helper (world.c) */
 	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
+	lt_sys_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 1 << 20);
 	int rc = pthread_create(&t, &attr, helper_main, NULL);
 	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	lt_sys_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
 		lt_log_warn("cannot start the helper thread (%s): no snapshots or signal reports",
 			    strerror(rc));
@@ -287,14 +276,25 @@ static int start_helper(void)
 	 * away (a short program's exit) must know which thread to leave be */
 	struct timespec ts = { 0, 10 * 1000000 };
 	for (int i = 0; i < 100 && !atomic_load(&helper_tid); i++)
-		futex((_Atomic unsigned *)&helper_tid, FUTEX_WAIT, 0, &ts);
+		lt_sys_futex((_Atomic unsigned *)&helper_tid, FUTEX_WAIT, 0, &ts);
 	helper_started = 1;
 	return 0;
 }
 
+/* The program installed its own handler on a signal of ours. */
+static void released(int signo)
+{
+	if (signo == snap_signo) {
+		lt_log_note("the program installed its own handler for signal %d, the snapshot signal; "
+			    "snapshots on it are off (set LEAKTRACE_OPTIONS=snapshot_signal=SIGUSR2 or "
+			    "another free signal)", signo);
+		snap_signo = 0;
+	}
+}
+
 static void install(int sig, void (*h)(int), void (*sa)(int, siginfo_t *, void *))
 {
-	struct sigaction act, old;
+	struct sigaction act;
 	memset(&act, 0, sizeof act);
 	sigemptyset(&act.sa_mask);
 	if (sa) {
@@ -304,10 +304,7 @@ static void install(int sig, void (*h)(int), void (*sa)(int, siginfo_t *, void *
 		act.sa_handler = h;
 		act.sa_flags = SA_RESTART;
 	}
-	if (lt_real.sigaction(sig, &act, &old) == 0) {
-		app_action[sig] = old;
-		ours[sig] = 1;
-	}
+	lt_sig_own(sig, &act, LT_SIG_YIELD, released);
 }
 
 void lt_signal_init(void)
@@ -337,39 +334,6 @@ void lt_signal_init(void)
 				install(sig, NULL, fatal_handler);
 		}
 	}
-}
-
-int lt_signal_app_takes(int signo, const void *handler, int is_ignore)
-{
-	if (signo <= 0 || signo >= NSIG || !ours[signo])
-		return 0;
-	/* SIG_DFL keeps ours: on a termination signal it reports, then dies
-	 * as the default action would; on the snapshot signal it is what the
-	 * shim put in place of the default from the start. Programs reset
-	 * every signal to SIG_DFL before exec (git's run-command does), and
-	 * that must neither turn snapshots off nor print a warning. */
-	if (handler == (const void *)SIG_DFL && !is_ignore)
-		return -1;
-	ours[signo] = 0;
-	if (signo == snap_signo) {
-		lt_log_note("the program installed its own handler for signal %d, the snapshot signal; "
-			    "snapshots on it are off (set LEAKTRACE_OPTIONS=snapshot_signal=SIGUSR2 or "
-			    "another free signal)", signo);
-		snap_signo = 0;
-	}
-	return 1;
-}
-
-/* sigaction/signal hooks report what the program set, not our handler */
-const struct sigaction *lt_signal_app_action(int signo)
-{
-	return signo > 0 && signo < NSIG && ours[signo] ? &app_action[signo] : NULL;
-}
-
-void lt_signal_set_app_action(int signo, const struct sigaction *act)
-{
-	if (signo > 0 && signo < NSIG)
-		app_action[signo] = *act;
 }
 
 void lt_signal_postfork_child(void)

@@ -8,14 +8,6 @@
 int lt_signal_parse(const char *s);
 /* Install the handlers and start the helper thread (constructor). */
 void lt_signal_init(void);
-/* A program's sigaction() for signo: 1 when the shim stands aside for it
- * (its own handler replaces ours), after saying so once. */
-int lt_signal_app_takes(int signo, const void *new_action_handler, int is_ignore);
-/* What the program last set for signo while the shim's handler is in
- * place (NULL when the shim has no handler there), and the setter. */
-struct sigaction;
-const struct sigaction *lt_signal_app_action(int signo);
-void lt_signal_set_app_action(int signo, const struct sigaction *act);
 /* Restart the helper thread in a forked child. */
 void lt_signal_postfork_child(void);
 /* The main thread is about to pthread_exit: the helper thread then ends

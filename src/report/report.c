@@ -379,8 +379,8 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 	r.reason = reason;
 	r.signo = signo;
 	r.sequence = sequence++;
-	r.pid = (int)getpid();
-	r.ppid = (int)getppid();
+	r.pid = (int)lt_sys_getpid();
+	r.ppid = (int)lt_sys_getppid();
 	r.fork_parent_pid = lt_fork_parent_pid;
 	r.exe = lt_report_strdup(self_exe());
 	r.uptime_ms = lt_clock_ms();
