@@ -36,6 +36,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../handle.h"
 #include "../options.h"
 #include "../sys.h"
 
@@ -71,6 +72,10 @@ static int give(int fd, const char *path, char **name_out)
 		return -1;
 	}
 	*name_out = copy;
+	/* opened raw, so no hook saw it: mark it as the tracer's, or a later
+	 * report would list it as a descriptor of unknown origin (libdwfl
+	 * closes it with close(), whose hook forgets it) */
+	lt_handle_fd_add(fd, LT_HK_TRACER, 0);
 	return fd;
 }
 
