@@ -1,5 +1,5 @@
-/* Live handle tables (see handle.h) and their report-time collection:
- * reconcile with /proc/self/fd, then turn every open handle into a group. */
+/* Live handle tables (see handle.h), and the copy the report takes of
+ * them after reconciling with /proc/self/fd. */
 #include "handle.h"
 
 #include <errno.h>
@@ -11,9 +11,6 @@
 #include "lock.h"
 #include "log.h"
 #include "options.h"
-#include "report/handleinfo.h"
-#include "report/report.h"
-#include "report/symbolize.h"
 #include "stack.h"
 #include "sys.h"
 #include "uthash_alloc.h"
@@ -260,28 +257,24 @@ void lt_handle_rsrc_clear_all(int ring_fd, int type)
 	give();
 }
 
-/* Print a stack (symbolized) on stderr, one frame a line. */
+/* Print a stack on stderr: the report's symbolizer once it is set. */
+static void (*stack_printer)(const char *title, uint32_t sid);
+
+void lt_handle_set_stack_printer(void (*print)(const char *title, uint32_t stack))
+{
+	stack_printer = print;
+}
+
 static void print_stack(const char *title, uint32_t sid)
 {
+	if (stack_printer) {
+		stack_printer(title, sid);
+		return;
+	}
 	const lt_stack_t *st = lt_stack_get(sid);
 	lt_log_info("  %s:", title);
-	if (!st)
-		return;
-	lt_sym_t *sym = lt_sym_open();
-	for (uint32_t i = 0; i < st->depth; i++) {
-		lt_frame_t f[8];
-		int n = sym ? lt_sym_lookup(sym, st->pc[i], f, 8, 1) : 0;
-		if (n <= 0) {
-			lt_log_info("    #%u 0x%llx", i, (unsigned long long)st->pc[i]);
-			continue;
-		}
-		for (int k = 0; k < n; k++)
-			lt_log_info("    #%u 0x%llx in %s %s:%d", i, (unsigned long long)f[k].addr,
-				    f[k].function ? f[k].function : "??",
-				    f[k].file ? f[k].file : (f[k].module ? f[k].module : "??"), f[k].line);
-	}
-	if (sym)
-		lt_sym_close(sym);
+	for (uint32_t i = 0; st && i < st->depth; i++)
+		lt_log_info("    #%u 0x%llx", i, (unsigned long long)st->pc[i]);
 }
 
 void lt_handle_check_free(const void *p, size_t size)
@@ -378,7 +371,7 @@ void lt_handle_init(void)
 {
 	int *open = NULL;
 	size_t n = 0;
-	if (lt_hinfo_open_fds(&open, &n) != 0)
+	if (lt_sys_open_fds(&open, &n) != 0)
 		return;
 	lt_fdrec_t rec;
 	for (size_t i = 0; i < n; i++)      /* the tracer's own stay its own */
@@ -454,17 +447,7 @@ void lt_handle_reset(void)
 	give();
 }
 
-/* ---- report ------------------------------------------------------------ */
-
-static void add_group(lt_report_t *r, int kind, int origin, uint32_t stack, uint64_t bytes,
-		      uint32_t ms, const lt_handle_detail_t *d)
-{
-	lt_group_t *g = lt_report_group(r, kind, LT_CLASS_OPEN, origin, stack);
-	if (!g)
-		return;
-	lt_group_add(g, bytes, ms);
-	lt_group_add_handle(g, d);
-}
+/* ---- the report's copy ------------------------------------------------ */
 
 static int is_open(const int *open, size_t n, int fd)
 {
@@ -481,20 +464,21 @@ static int is_open(const int *open, size_t n, int fd)
 	return 0;
 }
 
-void lt_handle_collect(lt_report_t *r)
+void lt_handle_snapshot_free(lt_handle_snapshot_t *s)
 {
-	int e = errno;
-	int *open = NULL;
-	size_t n = 0;
-	if (lt_hinfo_open_fds(&open, &n) != 0) {
-		lt_log_warn("cannot list /proc/self/fd; handles are not reported");
-		errno = e;
-		return;
-	}
+	lt_ia_free(s->fds);
+	lt_ia_free(s->rsrcs);
+	lt_ia_free(s->filters);
+	memset(s, 0, sizeof *s);
+}
+
+int lt_handle_snapshot(const int *open, size_t n, lt_handle_snapshot_t *out)
+{
+	memset(out, 0, sizeof *out);
+	out->fds = lt_ia_alloc((n ? n : 1) * sizeof *out->fds);
+	if (!out->fds)
+		return -ENOMEM;
 	take();
-	/* a descriptor the table holds but the kernel no longer has was closed
-	 * behind the hooks' back (a raw system call, glibc internals): drop it,
-	 * never report it */
 	for (size_t fd = 0; fd < fds_cap; fd++)
 		if (fds[fd].kind != LT_HK_NONE && !is_open(open, n, (int)fd))
 			slot_clear((int)fd);
@@ -513,64 +497,43 @@ void lt_handle_collect(lt_report_t *r)
 			lt_ia_free(f);
 		}
 	}
-
+	/* the private allocator never calls back into the tables: allocating
+	 * under the lock is safe, and the copy is consistent */
+	size_t nr = HASH_COUNT(rsrcs), nf = HASH_COUNT(filters);
+	out->rsrcs = nr ? lt_ia_alloc(nr * sizeof *out->rsrcs) : NULL;
+	out->filters = nf ? lt_ia_alloc(nf * sizeof *out->filters) : NULL;
+	if ((nr && !out->rsrcs) || (nf && !out->filters)) {
+		give();
+		lt_handle_snapshot_free(out);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
-		int fd = open[i];
-		lt_fdrec_t s;
-		memset(&s, 0, sizeof s);
-		if ((size_t)fd < fds_cap)
-			s = fds[fd];
-		if (s.kind == LT_HK_TRACER)
-			continue;
-		lt_handle_detail_t d;
-		lt_handle_detail_init(&d);
-		if (s.kind == LT_HK_NONE || s.kind == LT_HK_INHERITED) {
-			if (s.kind == LT_HK_INHERITED && !lt_opt.report_inherited)
-				continue;
-			int kind = lt_hinfo_describe(fd, -1, &d);
-			d.note = lt_report_strdup(s.kind == LT_HK_INHERITED
-				? "inherited: open before leaktrace started"
-				: "open but never seen created (raw system call, io_uring or library internals)");
-			add_group(r, kind, 1, 0, 0, 0, &d);
-			continue;
-		}
-		/* a standard stream the program set up itself (dup2 onto 0-2, as
-		 * every shell pipeline and $(...) does): valgrind's --track-fds
-		 * counts these as "std", never as leaks, and so does the report */
-		if (fd <= 2)
-			continue;
-		lt_hinfo_describe(fd, s.kind, &d);
-		add_group(r, s.kind, 0, s.stack, 0, s.ms, &d);
+		lt_handle_snap_fd_t *s = &out->fds[out->nfds++];
+		memset(s, 0, sizeof *s);
+		s->fd = open[i];
+		if (open[i] >= 0 && (size_t)open[i] < fds_cap)
+			s->rec = fds[open[i]];
 	}
-
 	HASH_ITER(hh, rsrcs, x, xt) {
-		lt_handle_detail_t d;
-		lt_handle_detail_init(&d);
-		d.ring_fd = x->key.ring_fd;
-		d.index = x->key.index;
-		if (x->key.type == LT_RSRC_FILE) {
-			d.fd = x->file_fd;
-			add_group(r, LT_KIND_IO_URING_FILE, 0, x->stack, 0, x->ms, &d);
-			continue;
-		}
-		d.addr = x->addr;
-		d.length = x->len;
-		if (x->key.type == LT_RSRC_BUFRING)
-			d.what = lt_report_strdup("buffer ring");
-		if (x->freed)
-			d.note = lt_report_strdup("freed with free() while still registered");
-		add_group(r, LT_KIND_IO_URING_BUFFER, 0, x->stack, x->len, x->ms, &d);
+		lt_handle_snap_rsrc_t *s = &out->rsrcs[out->nrsrcs++];
+		s->ring_fd = x->key.ring_fd;
+		s->type = x->key.type;
+		s->index = x->key.index;
+		s->addr = x->addr;
+		s->len = x->len;
+		s->file_fd = x->file_fd;
+		s->freed = x->freed;
+		s->stack = x->stack;
+		s->ms = x->ms;
 	}
-
 	HASH_ITER(hh, filters, f, ft) {
-		lt_handle_detail_t d;
-		lt_handle_detail_init(&d);
-		d.fd = f->key.kq;
-		d.ident = (long long)f->key.ident;
-		d.filter = lt_report_strdup(lt_hinfo_filter_name(f->key.filter));
-		add_group(r, LT_KIND_KEVENT_FILTER, 0, f->stack, 0, f->ms, &d);
+		lt_handle_snap_filter_t *s = &out->filters[out->nfilters++];
+		s->kq = f->key.kq;
+		s->filter = f->key.filter;
+		s->ident = f->key.ident;
+		s->stack = f->stack;
+		s->ms = f->ms;
 	}
 	give();
-	lt_ia_free(open);
-	errno = e;
+	return 0;
 }

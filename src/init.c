@@ -79,6 +79,7 @@ __attribute__((constructor(101))) static void lt_init(void)
 	lt_guard_hold();
 	if (lt_opt.track_fds)
 		lt_handle_init();     /* what is open now was inherited */
+	lt_handle_set_stack_printer(lt_handle_print_stack);
 	lt_fork_init();
 	__atomic_store_n(&lt_state, LT_STATE_ON, __ATOMIC_RELEASE);
 	lt_signal_init();

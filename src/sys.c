@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
@@ -358,6 +359,49 @@ long lt_sys_each_number(const char *path, int (*fn)(long number, int dirfd, void
 	}
 	lt_sys_close(dfd);
 	return count;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+struct fd_list {
+	int *v;
+	size_t n, cap;
+};
+
+static int add_fd(long fd, int dirfd, void *arg)
+{
+	struct fd_list *l = arg;
+	if (fd == dirfd)
+		return 0;
+	if (l->n == l->cap) {
+		int *nv = lt_ia_realloc(l->v, l->cap * sizeof *nv, l->cap * 2 * sizeof *nv);
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap *= 2;
+	}
+	l->v[l->n++] = (int)fd;
+	return 0;
+}
+
+int lt_sys_open_fds(int **out, size_t *n)
+{
+	struct fd_list l = { lt_ia_alloc(64 * sizeof(int)), 0, 64 };
+	if (!l.v)
+		return -ENOMEM;
+	long rc = lt_sys_each_number("/proc/self/fd", add_fd, &l);
+	if (rc < 0) {
+		lt_ia_free(l.v);
+		return (int)rc;
+	}
+	qsort(l.v, l.n, sizeof *l.v, cmp_int);
+	*out = l.v;
+	*n = l.n;
+	return 0;
 }
 
 size_t lt_sys_page_size(void)

@@ -66,6 +66,9 @@ unsigned long long lt_sys_now_ms(void);
  * opendir. fn returns nonzero to stop early with that value (negative:
  * an error). Returns the count of entries seen, or -errno. */
 long lt_sys_each_number(const char *path, int (*fn)(long number, int dirfd, void *arg), void *arg);
+/* Every open descriptor of this process, ascending, in a private-allocator
+ * array (the descriptor used to read /proc/self/fd is left out). */
+int lt_sys_open_fds(int **out, size_t *n);
 /* The system's page size (auxv AT_PAGESZ). */
 size_t lt_sys_page_size(void);
 

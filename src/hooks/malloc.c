@@ -144,8 +144,7 @@ LT_EXPORT void free(void *p)
 		return;
 	}
 	forget(p, NULL);
-	if (LT_UNLIKELY(__atomic_load_n(&lt_handle_nbufs, __ATOMIC_RELAXED)))
-		lt_handle_check_free(p, lt_real.malloc_usable_size(p));  /* io_uring */
+	lt_handle_freeing(p);     /* io_uring buffers still registered */
 	lt_real.free(p);
 }
 

@@ -19,10 +19,6 @@ int lt_out_expand(const char *pattern, int pid, unsigned seq, char *out, size_t 
 int lt_out_write(const char *pattern, int pid, unsigned seq, const lt_buf_t *b);
 /* The last path written (for snapshot notifications). */
 const char *lt_out_last_path(void);
-/* Keep a private duplicate of fd 2 before the program closes or replaces
- * it; the report and warnings then go there. The duplicate's number, or -1. */
-void lt_out_keep_stderr(void);
-int lt_out_kept_stderr(void);
 
 /* Render and write the report per the options. */
 void lt_emit_report(const lt_report_t *r);

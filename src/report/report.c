@@ -27,25 +27,6 @@
 #include "strpool.h"
 #include "symbolize.h"
 
-static const char *const kind_names[LT_KIND_COUNT] = {
-	"memory", "fd", "socket", "file", "dir", "io_uring_ring",
-	"io_uring_buffer", "io_uring_file", "kqueue", "kevent_filter",
-};
-static const char *const class_names[LT_CLASS_COUNT] = {
-	"definitely_lost", "indirectly_lost", "possibly_lost",
-	"still_reachable", "unclassified", "open",
-};
-
-const char *lt_kind_name(int kind)
-{
-	return kind >= 0 && kind < LT_KIND_COUNT ? kind_names[kind] : "unknown";
-}
-
-const char *lt_class_name(int cls)
-{
-	return cls >= 0 && cls < LT_CLASS_COUNT ? class_names[cls] : "unknown";
-}
-
 void lt_handle_detail_init(lt_handle_detail_t *d)
 {
 	memset(d, 0, sizeof *d);
@@ -137,7 +118,7 @@ int lt_report_kind_counts(int kind)
 	unsigned m = (unsigned)lt_opt.fail_on;
 	if (kind == LT_KIND_MEMORY)
 		return !!(m & LT_FAIL_MEMORY);
-	return !!(m & LT_FAIL_HANDLES) || !!(m & (1u << (kind + 1)));
+	return !!(m & LT_FAIL_HANDLES) || !!(m & LT_FAIL_KIND(kind));
 }
 
 static int group_leaked(const lt_group_t *g)
@@ -242,9 +223,12 @@ static void collect_memory(lt_report_t *r)
 	double pause = 0;
 
 	if (lt_opt.classify) {
+		char note[256];
 		if (lt_reach_classify_live(&blocks, &n, &map_bytes, &cls, &cls_bytes,
-					   &pause, &r->classify_note) == 0)
+					   &pause, note, sizeof note) == 0) {
 			r->classified = 1;
+			r->classify_note = note[0] ? lt_report_strdup(note) : NULL;
+		}
 	}
 	if (!r->classified) {
 		lt_heap_lock_all();
