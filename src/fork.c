@@ -7,8 +7,10 @@
  * as memcheck and LeakSanitizer report it (fork_inherit=0 drops them
  * instead). It keeps tracing.
  *
- * Order: report lock, stack depot, heap shards, handle tables, private
- * allocator (last: the others allocate from it while holding their own).
+ * Order: the upper layers' locks (the report lock, taken by the handlers
+ * the triggers register with lt_fork_init), stack depot, heap shards,
+ * handle tables, private allocator (last: the others allocate from it
+ * while holding their own).
  * The forking thread holds the guard across the window, so nothing it calls
  * meanwhile recurses into tracking. */
 #include <pthread.h>
@@ -18,20 +20,19 @@
 #include "heap.h"
 #include "intalloc.h"
 #include "options.h"
-#include "snapshot.h"
 #include "stack.h"
 #include "sys.h"
 
-void lt_report_reset_sequence(void);
-
 int lt_fork_parent_pid;
+static void (*up_prepare)(void), (*up_parent)(void), (*up_child)(void);
 static int prefork_pid;
 
 static void prepare(void)
 {
 	lt_guard_hold();
 	prefork_pid = (int)lt_sys_getpid();
-	lt_signal_report_lock();
+	if (up_prepare)
+		up_prepare();
 	lt_stack_prefork();
 	lt_heap_lock_all();
 	lt_handle_prefork();
@@ -44,7 +45,8 @@ static void parent(void)
 	lt_handle_postfork_parent();
 	lt_heap_unlock_all();
 	lt_stack_postfork();
-	lt_signal_report_unlock();
+	if (up_parent)
+		up_parent();
 	lt_guard_release();
 }
 
@@ -54,18 +56,20 @@ static void child(void)
 	lt_handle_postfork_child();
 	lt_heap_unlock_all();
 	lt_stack_postfork();
-	lt_signal_report_unlock();
 	if (!lt_opt.fork_inherit)
 		lt_heap_clear();
 	else
 		lt_heap_mark_inherited();
 	lt_fork_parent_pid = prefork_pid;
-	lt_report_reset_sequence();
-	lt_signal_postfork_child();
+	if (up_child)
+		up_child();
 	lt_guard_release();
 }
 
-void lt_fork_init(void)
+void lt_fork_init(void (*prepare_up)(void), void (*parent_up)(void), void (*child_up)(void))
 {
+	up_prepare = prepare_up;
+	up_parent = parent_up;
+	up_child = child_up;
 	pthread_atfork(prepare, parent, child);
 }

@@ -28,6 +28,7 @@
 
 #include "clock.h"
 #include "guard.h"
+#include "helper.h"
 #include "intalloc.h"
 #include "lock.h"
 #include "log.h"
@@ -145,7 +146,10 @@ static void snapshot_now(void)
 			    (unsigned long long)(lt_clock_abs_ms() - t0), lt_report_last_pause_ms());
 }
 
-void lt_signal_main_exiting(void)
+/* The main thread is about to pthread_exit (lt_helper_main_exiting): the
+ * helper then ends itself once it is the last thread, so glibc's exit(0)
+ * can run. */
+static void main_exiting(void)
 {
 	if (!helper_started || atomic_exchange(&main_gone, 1))
 		return;
@@ -187,6 +191,7 @@ static void *helper_main(void *arg)
 	(void)arg;
 	lt_guard_hold();        /* the helper's whole life is tracer work */
 	atomic_store(&helper_tid, lt_sys_gettid());
+	lt_helper_set(atomic_load(&helper_tid), main_exiting);
 	lt_sys_futex((_Atomic unsigned *)&helper_tid, FUTEX_WAKE, INT_MAX, NULL);
 	lt_sys_set_thread_name("leaktrace");
 	unsigned handled = 0;   /* requests made before this thread ran count too */
@@ -336,19 +341,28 @@ void lt_signal_init(void)
 	}
 }
 
+void lt_signal_prefork(void)
+{
+	lt_signal_report_lock();
+}
+
+void lt_signal_postfork_parent(void)
+{
+	lt_signal_report_unlock();
+}
+
 void lt_signal_postfork_child(void)
 {
 	lt_lock_reset(&report_lock);
+	lt_report_reset_sequence();
 	atomic_store(&fatal_signo, 0);
 	atomic_store(&fatal_done, 0);
 	atomic_store(&helper_tid, 0);
+	lt_helper_set(0, NULL);
 	atomic_store(&main_gone, 0);
 	helper_started = 0;
 	if (snap_signo || lt_opt.snapshot_interval || lt_opt.signal_report)
 		start_helper();
 }
 
-int lt_signal_helper_tid(void)
-{
-	return atomic_load(&helper_tid);
-}
+

@@ -8,13 +8,12 @@
 int lt_signal_parse(const char *s);
 /* Install the handlers and start the helper thread (constructor). */
 void lt_signal_init(void);
-/* Restart the helper thread in a forked child. */
+/* Fork handlers (registered with lt_fork_init): the report lock is held
+ * across fork; the child starts its report sequence from 0 and its own
+ * helper thread. */
+void lt_signal_prefork(void);
+void lt_signal_postfork_parent(void);
 void lt_signal_postfork_child(void);
-/* The main thread is about to pthread_exit: the helper thread then ends
- * itself once it is the last one, so glibc's exit(0) can run. */
-void lt_signal_main_exiting(void);
-/* Thread id of the helper thread (0 before it runs). */
-int lt_signal_helper_tid(void);
 /* Serialise report writing between the helper thread and exit. */
 void lt_signal_report_lock(void);
 void lt_signal_report_unlock(void);

@@ -18,7 +18,7 @@
  * never meets SIG_DFL, which would kill the process; stray signals are
  * passed to whatever handler was there before. */
 #include "world.h"
-#include "snapshot.h"
+#include "helper.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -175,7 +175,7 @@ static int new_threads;
 static void ask(lt_world_t *w, pid_t tid)
 {
 	/* the shim's helper thread holds only tracer data: nothing to scan */
-	if (tid == self_tid || tid == lt_signal_helper_tid())
+	if (tid == self_tid || tid == lt_helper_tid())
 		return;
 	for (size_t i = 0; i < w->n; i++)
 		if (w->t[i].tid == tid)

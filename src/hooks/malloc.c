@@ -14,18 +14,18 @@
 
 #include "../handle.h"
 #include "../heap.h"
-#include "../init.h"
+#include "../boot.h"
 #include "../intalloc.h"
 #include "../stack.h"
 #include "hook.h"
 
 static LT_NOINLINE int boot_tracing(void)
 {
-	return lt_init_early() == 0;
+	return lt_boot() == 0;
 }
 
 /* Whether blocks are recorded: from the program's first allocation on, not
- * only after the constructor (init.c, lt_init_early), so what library
+ * only after the constructor (boot.c, lt_boot), so what library
  * constructors allocate is the program's, tracked and scanned. */
 static inline int mem_tracing(void)
 {
