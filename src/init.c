@@ -25,11 +25,11 @@
 #include "log.h"
 #include "options.h"
 #include "real.h"
-#include "snapshot.h"
+#include "signals.h"
 #include "report/emit.h"
 #include "report/report.h"
 #include "stack.h"
-#include "suppress.h"
+#include "report/suppress.h"
 #include "sys.h"
 
 static int reported;

@@ -29,8 +29,7 @@
 #define MIN_SHIFT 4
 #define MAX_SHIFT 16                  /* small classes 16 B .. 64 KiB */
 #define NCLASS (MAX_SHIFT - MIN_SHIFT + 1)
-#define PAGE_SHIFT 12
-#define NPCLASS 40                    /* page classes 4 KiB .. 2^51 */
+#define NPCLASS 40                    /* page classes: the system page .. 2^39 pages */
 #define SLAB (1u << 20)
 #define COMMIT_STEP (1u << 21)
 #define HDR 16
@@ -115,12 +114,28 @@ static void *carve(size_t len)
 	return p;
 }
 
+/* log2 of the system's page size (auxv): the smallest page class, since
+ * MADV_DONTNEED needs page-aligned ranges - on a 64 KiB-page arm64 kernel
+ * a 4 KiB class would fail it and reused memory would not read back zero. */
+static int page_shift(void)
+{
+	static int shift;
+	int s = __atomic_load_n(&shift, __ATOMIC_RELAXED);
+	if (!s) {
+		size_t page = lt_sys_page_size();
+		for (s = 12; ((size_t)1 << s) < page; s++)
+			;
+		__atomic_store_n(&shift, s, __ATOMIC_RELAXED);
+	}
+	return s;
+}
+
 static int pclass_of(size_t size, size_t *len)
 {
-	int c = 0;
-	while (((size_t)1 << (c + PAGE_SHIFT)) < size)
+	int c = 0, shift = page_shift();
+	while (((size_t)1 << (c + shift)) < size)
 		c++;
-	*len = (size_t)1 << (c + PAGE_SHIFT);
+	*len = (size_t)1 << (c + shift);
 	return c;
 }
 
@@ -148,7 +163,10 @@ void lt_ia_unmap(void *p, size_t size)
 		return;
 	size_t len;
 	int c = pclass_of(size ? size : 1, &len);
-	lt_sys_madvise(p, len, MADV_DONTNEED);   /* private anonymous: reads back zero */
+	/* private anonymous: reads back zero; should the kernel refuse, zero
+	 * it here, since lt_ia_map promises zeroed memory */
+	if (lt_sys_madvise(p, len, MADV_DONTNEED) != 0)
+		memset(p, 0, len);
 	ia_lock();
 	*(void **)p = page_free[c];
 	page_free[c] = p;

@@ -17,6 +17,7 @@
 #include "../boot.h"
 #include "../intalloc.h"
 #include "../stack.h"
+#include "../sys.h"
 #include "hook.h"
 
 static LT_NOINLINE int boot_tracing(void)
@@ -244,7 +245,7 @@ LT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 
 static inline size_t page_size(void)
 {
-	return 4096;
+	return lt_sys_page_size();   /* the system's (auxv), 64 KiB on some arm64 kernels */
 }
 #define align_of_memalign(a, n) (a)
 #define size_of_memalign(a, n) (n)

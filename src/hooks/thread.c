@@ -2,7 +2,7 @@
  * process to its other threads, and glibc ends it (exit(0)) when the last
  * of them exits. The shim's helper thread is one of them: told here that
  * the main thread is going, it ends itself once it is the last one
- * (snapshot.c, through helper.c), so the process ends as it would without the shim. */
+ * (signal.c, through helper.c), so the process ends as it would without the shim. */
 #include <pthread.h>
 #include <sys/syscall.h>
 

@@ -9,7 +9,7 @@
 #include "../fork.h"
 #include "../lt.h"
 #include "../options.h"
-#include "../suppress.h"
+#include "suppress.h"
 #include "emit.h"
 
 static const char *reason_name(int r)

@@ -21,7 +21,7 @@
 #include "../real.h"
 #include "../sys.h"
 #include "../stack.h"
-#include "../suppress.h"
+#include "suppress.h"
 #include "buf.h"
 #include "emit.h"
 #include "strpool.h"
@@ -181,9 +181,8 @@ static int is_allocator_frame(const char *fn)
 	return 0;
 }
 
-static void symbolize_groups(lt_report_t *r)
+static void symbolize_groups(lt_report_t *r, lt_sym_t *sym)
 {
-	lt_sym_t *sym = lt_sym_open();
 	if (!sym)
 		return;
 	for (size_t i = 0; i < r->ngroups; i++) {
@@ -211,7 +210,6 @@ static void symbolize_groups(lt_report_t *r)
 		memcpy(g->frames, tmp + skip, (size_t)(n - skip) * sizeof(lt_frame_t));
 		g->nframes = n - skip;
 	}
-	lt_sym_close(sym);
 }
 
 static void collect_memory(lt_report_t *r)
@@ -370,18 +368,24 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 	r.uptime_ms = lt_clock_ms();
 	r.unknown_frees = lt_heap_unknown_frees();
 
+	/* the pipeline: classify and group (memory, then handles), suppress,
+	 * total, sort, gate, symbolize, emit - with one symbolizer session,
+	 * opened when suppressions or the output first need it */
 	if (lt_real_foreign_malloc)
 		r.memory_note = foreign_allocator_note();
 	else
 		collect_memory(&r);
 	if (lt_opt.track_fds)
 		lt_handle_collect(&r);
-	lt_supp_apply(&r);
+	lt_sym_t *sym = lt_supp_active() ? lt_sym_open() : NULL;
+	lt_supp_apply(&r, sym);
 	totals(&r);
 
 	r.sorted = lt_ia_alloc((r.ngroups ? r.ngroups : 1) * sizeof *r.sorted);
 	if (!r.sorted) {
 		lt_log_warn("out of memory sorting the report");
+		if (sym)
+			lt_sym_close(sym);
 		free_report(&r);
 		return -ENOMEM;
 	}
@@ -391,9 +395,13 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 	qsort(r.sorted, r.ngroups, sizeof *r.sorted, cmp_groups);
 	gate(&r);
 	if (wanted(&r)) {
-		symbolize_groups(&r);
+		if (!sym)
+			sym = lt_sym_open();
+		symbolize_groups(&r, sym);
 		lt_emit_report(&r);
 	}
+	if (sym)
+		lt_sym_close(sym);
 	if (gate_failed)
 		*gate_failed = r.gate_failed;
 	last_pause_ms = r.pause_ms;

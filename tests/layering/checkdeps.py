@@ -6,8 +6,8 @@ Layers of the shim, bottom up (src/README.md draws the map):
             private allocator, stop-the-world, roots, the pure classifier
   hooks     src/hooks/        interposers: call the real function, tell core
   report    src/report/       the pipeline over core's snapshots
-  triggers  src/init.c, src/signal.c (and their headers): exit, signals, the
-            helper thread; they call the report
+  triggers  src/init.c, src/signal.c (headers init.h, signals.h): exit,
+            signals, the helper thread; they call the report
   tools     tools/            the CLI: only its own files and the contract
             library (tools/contract/, src/options.inc)
 
@@ -44,8 +44,7 @@ unlinkat fsync getdents getdents64 nanosleep clock_nanosleep sched_yield
 getsockopt setsockopt getsockname getpeername ioctl getrlimit setrlimit
 process_vm_readv""".split()
 
-TRIGGERS = {"src/init.c", "src/init.h", "src/signal.c", "src/signal.h",
-            "src/snapshot.c", "src/snapshot.h"}
+TRIGGERS = {"src/init.c", "src/init.h", "src/signal.c", "src/signals.h"}
 
 MAY = {
     "core": {"core", "contract"},

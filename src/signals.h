@@ -1,7 +1,7 @@
 /* Snapshot and termination signals, and the shim's helper thread that
  * turns them into reports. */
-#ifndef LT_SNAPSHOT_H
-#define LT_SNAPSHOT_H
+#ifndef LT_SIGNALS_H
+#define LT_SIGNALS_H
 
 /* Parse a signal name ("SIGUSR1", "USR1", "10", "RTMIN+4", "off" -> 0).
  * Returns the number, 0 for off, -1 when unrecognised. */

@@ -1,4 +1,5 @@
-/* Snapshot and termination signals (see signal.h).
+/* Snapshot and termination signals (see signals.h; not signal.h, which
+ * would shadow <signal.h> for every file of this folder).
  *
  * Signal handlers do only async-signal-safe work: they bump a futex word
  * and wake the shim's helper thread, which builds the report. No descriptor
@@ -12,7 +13,7 @@
  * handler has the helper write a report with reason "signal", waits for it
  * (bounded), then restores the default action and lets the signal kill the
  * process, so the parent sees the same status as without the shim. */
-#include "snapshot.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <limits.h>
