@@ -13,6 +13,7 @@
 #include "options.h"
 #include "stack.h"
 #include "sys.h"
+#include "sysfile.h"
 #include "uthash_alloc.h"
 #include <uthash.h>
 

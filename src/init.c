@@ -24,6 +24,7 @@
 #include "init.h"
 #include "log.h"
 #include "options.h"
+#include "outpat.h"
 #include "real.h"
 #include "signals.h"
 #include "report/emit.h"

@@ -14,6 +14,7 @@
  * (bounded), then restores the default action and lets the signal kill the
  * process, so the parent sees the same status as without the shim. */
 #include "signals.h"
+#include "signame.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -39,6 +40,7 @@
 #include "report/emit.h"
 #include "report/report.h"
 #include "sys.h"
+#include "sysfile.h"
 
 static int snap_signo;
 static _Atomic unsigned requests;      /* futex word: bumped by every request */
@@ -61,37 +63,6 @@ void lt_signal_report_lock(void)
 void lt_signal_report_unlock(void)
 {
 	lt_unlock(&report_lock);
-}
-
-int lt_signal_parse(const char *s)
-{
-	if (!s || !*s || !strcmp(s, "off") || !strcmp(s, "0") || !strcmp(s, "none"))
-		return 0;
-	if (!strncmp(s, "SIG", 3))
-		s += 3;
-	static const struct { const char *n; int v; } names[] = {
-		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "HUP", SIGHUP }, { "WINCH", SIGWINCH },
-		{ "URG", SIGURG }, { "PWR", SIGPWR }, { "PROF", SIGPROF }, { "VTALRM", SIGVTALRM },
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (!strcmp(s, names[i].n))
-			return names[i].v;
-	char *end;
-	if (!strncmp(s, "RTMIN", 5)) {
-		long off = 0;
-		if (s[5] == '+') {
-			off = strtol(s + 6, &end, 10);
-			if (*end || off < 0)
-				return -1;
-		} else if (s[5]) {
-			return -1;
-		}
-		return SIGRTMIN + off <= SIGRTMAX ? (int)(SIGRTMIN + off) : -1;
-	}
-	long v = strtol(s, &end, 10);
-	if (*end || v <= 0 || v >= NSIG || v == SIGKILL || v == SIGSTOP)
-		return -1;
-	return (int)v;
 }
 
 static void snapshot_handler(int sig)

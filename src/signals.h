@@ -3,9 +3,6 @@
 #ifndef LT_SIGNALS_H
 #define LT_SIGNALS_H
 
-/* Parse a signal name ("SIGUSR1", "USR1", "10", "RTMIN+4", "off" -> 0).
- * Returns the number, 0 for off, -1 when unrecognised. */
-int lt_signal_parse(const char *s);
 /* Install the handlers and start the helper thread (constructor). */
 void lt_signal_init(void);
 /* Fork handlers (registered with lt_fork_init): the report lock is held

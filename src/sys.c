@@ -1,4 +1,6 @@
-/* Raw system calls used by the shim for its own I/O (see sys.h). */
+/* Raw system calls used by the shim for its own I/O (see sys.h). Part of
+ * the contract library the leaktrace command links too: depends on
+ * nothing but libc. */
 #include "sys.h"
 
 #include <errno.h>
@@ -16,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "intalloc.h"
 
 /* libc's syscall() is interposed by the shim itself (io_uring detection),
  * and a call to it from inside libleaktrace.so would bind to that hook. So
@@ -159,44 +160,6 @@ pid_t lt_sys_gettid(void)
 	return (pid_t)raw(SYS_gettid, 0, 0, 0, 0);
 }
 
-int lt_sys_read_file(const char *path, char **out, size_t *len)
-{
-	int fd = lt_sys_openat(AT_FDCWD, path, O_RDONLY, 0);
-	if (fd < 0)
-		return fd;
-	size_t cap = 4096, n = 0;
-	char *buf = lt_ia_alloc(cap);
-	if (!buf) {
-		lt_sys_close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		if (n + 1 >= cap) {
-			char *nb = lt_ia_realloc(buf, cap, cap * 2);
-			if (!nb) {
-				lt_ia_free(buf);
-				lt_sys_close(fd);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t r = lt_sys_read(fd, buf + n, cap - n - 1);
-		if (r < 0) {
-			lt_ia_free(buf);
-			lt_sys_close(fd);
-			return (int)r;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	lt_sys_close(fd);
-	buf[n] = 0;
-	*out = buf;
-	*len = n;
-	return 0;
-}
 
 /* ---- the rest of the shim's system calls (see sys.h) ---- */
 
@@ -359,49 +322,6 @@ long lt_sys_each_number(const char *path, int (*fn)(long number, int dirfd, void
 	}
 	lt_sys_close(dfd);
 	return count;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-	return (x > y) - (x < y);
-}
-
-struct fd_list {
-	int *v;
-	size_t n, cap;
-};
-
-static int add_fd(long fd, int dirfd, void *arg)
-{
-	struct fd_list *l = arg;
-	if (fd == dirfd)
-		return 0;
-	if (l->n == l->cap) {
-		int *nv = lt_ia_realloc(l->v, l->cap * sizeof *nv, l->cap * 2 * sizeof *nv);
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv;
-		l->cap *= 2;
-	}
-	l->v[l->n++] = (int)fd;
-	return 0;
-}
-
-int lt_sys_open_fds(int **out, size_t *n)
-{
-	struct fd_list l = { lt_ia_alloc(64 * sizeof(int)), 0, 64 };
-	if (!l.v)
-		return -ENOMEM;
-	long rc = lt_sys_each_number("/proc/self/fd", add_fd, &l);
-	if (rc < 0) {
-		lt_ia_free(l.v);
-		return (int)rc;
-	}
-	qsort(l.v, l.n, sizeof *l.v, cmp_int);
-	*out = l.v;
-	*n = l.n;
-	return 0;
 }
 
 size_t lt_sys_page_size(void)

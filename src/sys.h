@@ -23,8 +23,6 @@ ssize_t lt_sys_getdents64(int fd, void *buf, size_t len);
  * result (-errno on failure) and never touches errno. The syscall() hook
  * uses it when the real libc syscall() is not resolved yet. */
 long lt_sys_call6(long nr, long a, long b, long c, long d, long e, long f);
-/* Whole file into a buffer of the private allocator (NUL-terminated). */
-int lt_sys_read_file(const char *path, char **out, size_t *len);
 
 /* ---- every other system call the shim makes for itself ----
  * Same convention: >= 0 or -errno, errno untouched. A libc wrapper called
@@ -66,9 +64,6 @@ unsigned long long lt_sys_now_ms(void);
  * opendir. fn returns nonzero to stop early with that value (negative:
  * an error). Returns the count of entries seen, or -errno. */
 long lt_sys_each_number(const char *path, int (*fn)(long number, int dirfd, void *arg), void *arg);
-/* Every open descriptor of this process, ascending, in a private-allocator
- * array (the descriptor used to read /proc/self/fd is left out). */
-int lt_sys_open_fds(int **out, size_t *n);
 /* The system's page size (auxv AT_PAGESZ). */
 size_t lt_sys_page_size(void);
 

@@ -11,9 +11,6 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b);
 /* Does the text report show this group (show_classes, min_bytes...)? */
 int lt_text_shows(const lt_group_t *g);
 
-/* Expand an output pattern: %p pid, %n sequence, %% percent. Returns 0 or
- * -ENAMETOOLONG / -EINVAL (a lone % or unknown escape). */
-int lt_out_expand(const char *pattern, int pid, unsigned seq, char *out, size_t cap);
 /* Write b to the pattern's file atomically (temp + rename, O_NOFOLLOW,
  * 0600), or to stderr for "stderr". Falls back to stderr with one warning. */
 int lt_out_write(const char *pattern, int pid, unsigned seq, const lt_buf_t *b);

@@ -10,6 +10,7 @@
 #include "../options.h"
 #include "../stack.h"
 #include "../sys.h"
+#include "../sysfile.h"
 #include "handleinfo.h"
 #include "report.h"
 #include "symbolize.h"

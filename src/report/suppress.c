@@ -18,6 +18,7 @@
 #include "../options.h"
 #include "../stack.h"
 #include "../sys.h"
+#include "../sysfile.h"
 #include "symbolize.h"
 
 typedef struct rule {

@@ -8,8 +8,10 @@ Layers of the shim, bottom up (src/README.md draws the map):
   report    src/report/       the pipeline over core's snapshots
   triggers  src/init.c, src/signal.c (headers init.h, signals.h): exit,
             signals, the helper thread; they call the report
+  contract  the files listed in CONTRACT: option table, output patterns,
+            signal names, kind/class vocabulary, raw system calls, one-line
+            diagnostics; shared by the shim and the CLI, built as lt_contract
   tools     tools/            the CLI: only its own files and the contract
-            library (tools/contract/, src/options.inc)
 
 Rules:
   1. #include "..." may only point to the same layer or one the layer may
@@ -44,6 +46,11 @@ unlinkat fsync getdents getdents64 nanosleep clock_nanosleep sched_yield
 getsockopt setsockopt getsockname getpeername ioctl getrlimit setrlimit
 process_vm_readv""".split()
 
+CONTRACT = {"src/" + f for f in (
+    "lt.h", "log.c", "log.h", "options.c", "options.h", "options.inc",
+    "outpat.c", "outpat.h", "signame.c", "signame.h", "sys.c", "sys.h",
+    "vocab.c", "vocab.h")}
+
 TRIGGERS = {"src/init.c", "src/init.h", "src/signal.c", "src/signals.h"}
 
 MAY = {
@@ -63,7 +70,7 @@ def layer(rel):
         return "hooks"
     if rel.startswith("src/report/"):
         return "report"
-    if rel == "src/options.inc" or rel.startswith("tools/contract/"):
+    if rel in CONTRACT:
         return "contract"
     if rel.startswith("src/"):
         return "core"
@@ -130,8 +137,14 @@ def check(root):
                     found.append("%s includes %s (%s -> %s)" % (rel, tgt, lay, tl))
 
     meson = open(os.path.join(root, "tools/meson.build"), encoding="utf-8").read()
-    if re.search(r"\blt_core\b|\bcore_deps\b", strip_meson(meson)):
+    if re.search(r"\blt_core\b|\bcore_deps\b|\blibunwind_dep\b|\blibdw_dep\b",
+                 strip_meson(meson)):
         found.append("tools/meson.build links lt_core")
+    smeson = strip_meson(open(os.path.join(root, "src/meson.build"), encoding="utf-8").read())
+    m = re.search(r"contract_sources\s*=\s*files\(([^)]*)\)", smeson)
+    listed = set("src/" + f for f in re.findall(r"'([^']+)'", m.group(1))) if m else set()
+    for f in sorted(listed - CONTRACT):
+        found.append("src/meson.build builds %s into lt_contract but it is not contract" % f)
 
     real = open(os.path.join(root, "src/real.inc"), encoding="utf-8").read()
     hooked = re.findall(r"^LT_REAL\([^,]+,\s*(\w+)\s*,", real, re.M)

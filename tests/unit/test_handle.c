@@ -16,6 +16,7 @@
 #include "report/report.h"
 #include "stack.h"
 #include "sys.h"
+#include "sysfile.h"
 
 static void fresh(void)
 {
