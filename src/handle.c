@@ -65,14 +65,12 @@ static filt_t *filters;
 
 static void take(void)
 {
-	lt_handle_held = 1;
-	lt_lock(&lock);
+	lt_lock_mine(&lock, &lt_handle_held);
 }
 
 static void give(void)
 {
-	lt_unlock(&lock);
-	lt_handle_held = 0;
+	lt_unlock_mine(&lock, &lt_handle_held);
 }
 
 static int grow(size_t need)

@@ -46,8 +46,7 @@ static LT_TLS int ia_held;
 
 static inline void ia_lock(void)
 {
-	lt_lock(&ia_lock_);
-	ia_held = 1;
+	lt_lock_mine(&ia_lock_, &ia_held);
 }
 
 /* Frees that arrive while this thread holds the lock (a signal handler
@@ -57,8 +56,7 @@ static LT_TLS void *ia_deferred;
 
 static inline void ia_unlock(void)
 {
-	ia_held = 0;
-	lt_unlock(&ia_lock_);
+	lt_unlock_mine(&ia_lock_, &ia_held);
 	if (LT_UNLIKELY(ia_deferred != NULL))
 		lt_defer_drain(&ia_deferred, lt_ia_free);
 }
