@@ -3,6 +3,7 @@
 #include "handle.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "clock.h"
@@ -38,14 +39,13 @@ typedef struct rsrc_key {
 } rsrc_key_t;
 
 typedef struct rsrc {
-	rsrc_key_t key;
-	uintptr_t addr;
-	uint64_t len;
-	int file_fd;
-	int freed;          /* free() hit it while registered */
-	uint32_t stack, ms;
+	lt_handle_snap_rsrc_t v;   /* starts with the key's fields */
 	UT_hash_handle hh;
 } rsrc_t;
+_Static_assert(offsetof(lt_handle_snap_rsrc_t, ring_fd) == offsetof(rsrc_key_t, ring_fd) &&
+	       offsetof(lt_handle_snap_rsrc_t, type) == offsetof(rsrc_key_t, type) &&
+	       offsetof(lt_handle_snap_rsrc_t, index) == offsetof(rsrc_key_t, index),
+	       "a registration record starts with its key");
 static rsrc_t *rsrcs;
 
 /* kevent filters: (kq, ident, filter). */
@@ -56,11 +56,13 @@ typedef struct filter_key {
 } filter_key_t;
 
 typedef struct filt {
-	filter_key_t key;
-	int fd_based;
-	uint32_t stack, ms;
+	lt_handle_snap_filter_t v;   /* starts with the key's fields */
 	UT_hash_handle hh;
 } filt_t;
+_Static_assert(offsetof(lt_handle_snap_filter_t, ident) == offsetof(filter_key_t, ident) &&
+	       offsetof(lt_handle_snap_filter_t, kq) == offsetof(filter_key_t, kq) &&
+	       offsetof(lt_handle_snap_filter_t, filter) == offsetof(filter_key_t, filter),
+	       "a filter record starts with its key");
 static filt_t *filters;
 
 static void take(void)
@@ -94,7 +96,7 @@ static int grow(size_t need)
 
 static void rsrc_del(rsrc_t *x)
 {
-	if (x->key.type != LT_RSRC_FILE)
+	if (x->v.type != LT_RSRC_FILE)
 		__atomic_sub_fetch(&lt_handle_nbufs, 1, __ATOMIC_RELAXED);
 	HASH_DEL(rsrcs, x);
 	lt_ia_free(x);
@@ -104,7 +106,7 @@ static void rsrc_drop_ring(int ring_fd, int type)
 {
 	rsrc_t *x, *tmp;
 	HASH_ITER(hh, rsrcs, x, tmp) {
-		if (x->key.ring_fd == ring_fd && (type < 0 || x->key.type == type))
+		if (x->v.ring_fd == ring_fd && (type < 0 || x->v.type == type))
 			rsrc_del(x);
 	}
 }
@@ -113,7 +115,7 @@ static void filters_drop(int kq, int fd)
 {
 	filt_t *x, *tmp;
 	HASH_ITER(hh, filters, x, tmp) {
-		if (x->key.kq == kq || (fd >= 0 && x->fd_based && x->key.ident == (uintptr_t)fd)) {
+		if (x->v.kq == kq || (fd >= 0 && x->v.fd_based && x->v.ident == (uintptr_t)fd)) {
 			HASH_DEL(filters, x);
 			lt_ia_free(x);
 		}
@@ -208,20 +210,15 @@ void lt_handle_rsrc_set(int ring_fd, int type, unsigned index, uintptr_t addr,
 	rsrc_t *x = lt_ia_alloc(sizeof *x);
 	if (!x)
 		return;
-	x->key.ring_fd = ring_fd;
-	x->key.type = type;
-	x->key.index = index;
-	x->addr = addr;
-	x->len = len;
-	x->file_fd = file_fd;
-	x->stack = stack;
-	x->ms = ms;
+	x->v = (lt_handle_snap_rsrc_t){ .ring_fd = ring_fd, .type = type, .index = index,
+					.addr = addr, .len = len, .file_fd = file_fd,
+					.stack = stack, .ms = ms };
 	take();
 	rsrc_t *old;
-	HASH_FIND(hh, rsrcs, &x->key, sizeof x->key, old);
+	HASH_FIND(hh, rsrcs, &x->v, sizeof(rsrc_key_t), old);
 	if (old)
 		rsrc_del(old);
-	HASH_ADD(hh, rsrcs, key, sizeof x->key, x);
+	HASH_ADD(hh, rsrcs, v, sizeof(rsrc_key_t), x);
 	if (!x->hh.tbl) {          /* uthash out of memory (non-fatal) */
 		give();
 		lt_ia_free(x);
@@ -287,13 +284,13 @@ void lt_handle_check_free(const void *p, size_t size)
 	take();
 	rsrc_t *x, *tmp;
 	HASH_ITER(hh, rsrcs, x, tmp) {
-		if (x->key.type == LT_RSRC_FILE || !x->len)
+		if (x->v.type == LT_RSRC_FILE || !x->v.len)
 			continue;
-		if (x->addr < hi && lo < x->addr + x->len) {
-			x->freed = 1;
-			ring = x->key.ring_fd;
-			index = x->key.index;
-			reg_stack = x->stack;
+		if (x->v.addr < hi && lo < x->v.addr + x->v.len) {
+			x->v.freed = 1;
+			ring = x->v.ring_fd;
+			index = x->v.index;
+			reg_stack = x->v.stack;
 			break;
 		}
 	}
@@ -319,22 +316,18 @@ void lt_handle_filter_add(int kq, uintptr_t ident, int filter, int fd_based, uin
 	filt_t *x = lt_ia_alloc(sizeof *x);
 	if (!x)
 		return;
-	x->key.kq = kq;
-	x->key.ident = ident;
-	x->key.filter = filter;
-	x->fd_based = fd_based;
-	x->stack = stack;
-	x->ms = ms;
+	x->v = (lt_handle_snap_filter_t){ .ident = ident, .kq = kq, .filter = filter,
+					  .fd_based = fd_based, .stack = stack, .ms = ms };
 	take();
 	filt_t *old;
-	HASH_FIND(hh, filters, &x->key, sizeof x->key, old);
+	HASH_FIND(hh, filters, &x->v, sizeof(filter_key_t), old);
 	if (old) {
 		/* EV_ADD on an existing filter modifies it: it keeps its origin */
 		give();
 		lt_ia_free(x);
 		return;
 	}
-	HASH_ADD(hh, filters, key, sizeof x->key, x);
+	HASH_ADD(hh, filters, v, sizeof(filter_key_t), x);
 	if (!x->hh.tbl) {
 		give();
 		lt_ia_free(x);
@@ -483,15 +476,15 @@ int lt_handle_snapshot(const int *open, size_t n, lt_handle_snapshot_t *out)
 			slot_clear((int)fd);
 	rsrc_t *x, *xt;
 	HASH_ITER(hh, rsrcs, x, xt) {
-		int rf = x->key.ring_fd;
+		int rf = x->v.ring_fd;
 		if ((size_t)rf >= fds_cap || fds[rf].kind == LT_HK_NONE)
 			rsrc_del(x);
 	}
 	filt_t *f, *ft;
 	HASH_ITER(hh, filters, f, ft) {
-		int kq = f->key.kq;
+		int kq = f->v.kq;
 		if (kq < 0 || (size_t)kq >= fds_cap || fds[kq].kind == LT_HK_NONE ||
-		    (f->fd_based && !is_open(open, n, (int)f->key.ident))) {
+		    (f->v.fd_based && !is_open(open, n, (int)f->v.ident))) {
 			HASH_DEL(filters, f);
 			lt_ia_free(f);
 		}
@@ -513,26 +506,8 @@ int lt_handle_snapshot(const int *open, size_t n, lt_handle_snapshot_t *out)
 		if (open[i] >= 0 && (size_t)open[i] < fds_cap)
 			s->rec = fds[open[i]];
 	}
-	HASH_ITER(hh, rsrcs, x, xt) {
-		lt_handle_snap_rsrc_t *s = &out->rsrcs[out->nrsrcs++];
-		s->ring_fd = x->key.ring_fd;
-		s->type = x->key.type;
-		s->index = x->key.index;
-		s->addr = x->addr;
-		s->len = x->len;
-		s->file_fd = x->file_fd;
-		s->freed = x->freed;
-		s->stack = x->stack;
-		s->ms = x->ms;
-	}
-	HASH_ITER(hh, filters, f, ft) {
-		lt_handle_snap_filter_t *s = &out->filters[out->nfilters++];
-		s->kq = f->key.kq;
-		s->filter = f->key.filter;
-		s->ident = f->key.ident;
-		s->stack = f->stack;
-		s->ms = f->ms;
-	}
+	HASH_ITER(hh, rsrcs, x, xt) out->rsrcs[out->nrsrcs++] = x->v;
+	HASH_ITER(hh, filters, f, ft) out->filters[out->nfilters++] = f->v;
 	give();
 	return 0;
 }

@@ -114,8 +114,10 @@ typedef struct lt_handle_snap_fd {
 	lt_fdrec_t rec;          /* kind LT_HK_NONE: not in the table */
 } lt_handle_snap_fd_t;
 
+/* The tables keep these records themselves (the key first), so the copy
+ * is one assignment a record. */
 typedef struct lt_handle_snap_rsrc {
-	int ring_fd, type;       /* LT_RSRC_* */
+	int ring_fd, type;       /* key: (ring fd, LT_RSRC_*, index) */
 	unsigned index;
 	uintptr_t addr;
 	uint64_t len;
@@ -125,8 +127,9 @@ typedef struct lt_handle_snap_rsrc {
 } lt_handle_snap_rsrc_t;
 
 typedef struct lt_handle_snap_filter {
+	uintptr_t ident;         /* key: (ident, kq, filter) */
 	int kq, filter;
-	uintptr_t ident;
+	int fd_based;            /* ident is a descriptor */
 	uint32_t stack, ms;
 } lt_handle_snap_filter_t;
 

@@ -63,19 +63,18 @@ MAY = {
 }
 
 
+FOLDERS = (("src/hooks/", "hooks"), ("src/report/", "report"), ("src/", "core"),
+           ("tools/", "tools"))
+
+
 def layer(rel):
     if rel in TRIGGERS:
         return "triggers"
-    if rel.startswith("src/hooks/"):
-        return "hooks"
-    if rel.startswith("src/report/"):
-        return "report"
     if rel in CONTRACT:
         return "contract"
-    if rel.startswith("src/"):
-        return "core"
-    if rel.startswith("tools/"):
-        return "tools"
+    for prefix, name in FOLDERS:
+        if rel.startswith(prefix):
+            return name
     return None
 
 
