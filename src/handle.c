@@ -31,38 +31,23 @@ static lt_fdrec_t *fds;
 static size_t fds_cap;   /* entries */
 static size_t fds_live;
 
-/* io_uring registrations: (ring fd, type, index). */
-typedef struct rsrc_key {
-	int ring_fd;
-	int type;
-	unsigned index;
-} rsrc_key_t;
+/* io_uring registrations: (ring fd, type, index), and kevent filters:
+ * (kq, ident, filter). A record is the report's copy plus the hash handle. */
+typedef struct lt_rsrc_key rsrc_key_t;
+typedef struct lt_filter_key filter_key_t;
+_Static_assert(sizeof(rsrc_key_t) == 3 * sizeof(int) &&
+	       sizeof(filter_key_t) == sizeof(uintptr_t) + 2 * sizeof(int), "keys without padding");
 
 typedef struct rsrc {
-	lt_handle_snap_rsrc_t v;   /* starts with the key's fields */
+	lt_handle_snap_rsrc_t v;
 	UT_hash_handle hh;
 } rsrc_t;
-_Static_assert(offsetof(lt_handle_snap_rsrc_t, ring_fd) == offsetof(rsrc_key_t, ring_fd) &&
-	       offsetof(lt_handle_snap_rsrc_t, type) == offsetof(rsrc_key_t, type) &&
-	       offsetof(lt_handle_snap_rsrc_t, index) == offsetof(rsrc_key_t, index),
-	       "a registration record starts with its key");
 static rsrc_t *rsrcs;
 
-/* kevent filters: (kq, ident, filter). */
-typedef struct filter_key {
-	uintptr_t ident;
-	int kq;
-	int filter;
-} filter_key_t;
-
 typedef struct filt {
-	lt_handle_snap_filter_t v;   /* starts with the key's fields */
+	lt_handle_snap_filter_t v;
 	UT_hash_handle hh;
 } filt_t;
-_Static_assert(offsetof(lt_handle_snap_filter_t, ident) == offsetof(filter_key_t, ident) &&
-	       offsetof(lt_handle_snap_filter_t, kq) == offsetof(filter_key_t, kq) &&
-	       offsetof(lt_handle_snap_filter_t, filter) == offsetof(filter_key_t, filter),
-	       "a filter record starts with its key");
 static filt_t *filters;
 
 static void take(void)
@@ -94,9 +79,33 @@ static int grow(size_t need)
 
 /* ---- releases that cascade (lock held) ---------------------------------- */
 
-static void rsrc_del(rsrc_t *x)
+static rsrc_t *rsrc_find(const rsrc_key_t *k)
 {
-	if (x->v.type != LT_RSRC_FILE)
+	rsrc_t *x;
+	HASH_FIND(hh, rsrcs, k, sizeof *k, x);
+	return x;
+}
+
+static filt_t *filt_find(const filter_key_t *k)
+{
+	filt_t *x;
+	HASH_FIND(hh, filters, k, sizeof *k, x);
+	return x;
+}
+
+static void filt_del(filt_t *x)    /* x may be NULL */
+{
+	if (!x)
+		return;
+	HASH_DEL(filters, x);
+	lt_ia_free(x);
+}
+
+static void rsrc_del(rsrc_t *x)    /* x may be NULL */
+{
+	if (!x)
+		return;
+	if (x->v.key.type != LT_RSRC_FILE)
 		__atomic_sub_fetch(&lt_handle_nbufs, 1, __ATOMIC_RELAXED);
 	HASH_DEL(rsrcs, x);
 	lt_ia_free(x);
@@ -106,7 +115,7 @@ static void rsrc_drop_ring(int ring_fd, int type)
 {
 	rsrc_t *x, *tmp;
 	HASH_ITER(hh, rsrcs, x, tmp) {
-		if (x->v.ring_fd == ring_fd && (type < 0 || x->v.type == type))
+		if (x->v.key.ring_fd == ring_fd && (type < 0 || x->v.key.type == type))
 			rsrc_del(x);
 	}
 }
@@ -115,9 +124,8 @@ static void filters_drop(int kq, int fd)
 {
 	filt_t *x, *tmp;
 	HASH_ITER(hh, filters, x, tmp) {
-		if (x->v.kq == kq || (fd >= 0 && x->v.fd_based && x->v.ident == (uintptr_t)fd)) {
-			HASH_DEL(filters, x);
-			lt_ia_free(x);
+		if (x->v.key.kq == kq || (fd >= 0 && x->v.fd_based && x->v.key.ident == (uintptr_t)fd)) {
+			filt_del(x);
 		}
 	}
 }
@@ -210,15 +218,11 @@ void lt_handle_rsrc_set(int ring_fd, int type, unsigned index, uintptr_t addr,
 	rsrc_t *x = lt_ia_alloc(sizeof *x);
 	if (!x)
 		return;
-	x->v = (lt_handle_snap_rsrc_t){ .ring_fd = ring_fd, .type = type, .index = index,
-					.addr = addr, .len = len, .file_fd = file_fd,
-					.stack = stack, .ms = ms };
+	x->v = (lt_handle_snap_rsrc_t){ .key = { ring_fd, type, index }, .addr = addr,
+					.len = len, .file_fd = file_fd, .stack = stack, .ms = ms };
 	take();
-	rsrc_t *old;
-	HASH_FIND(hh, rsrcs, &x->v, sizeof(rsrc_key_t), old);
-	if (old)
-		rsrc_del(old);
-	HASH_ADD(hh, rsrcs, v, sizeof(rsrc_key_t), x);
+	rsrc_del(rsrc_find(&x->v.key));   /* the same slot registered again */
+	HASH_ADD(hh, rsrcs, v.key, sizeof x->v.key, x);
 	if (!x->hh.tbl) {          /* uthash out of memory (non-fatal) */
 		give();
 		lt_ia_free(x);
@@ -233,16 +237,9 @@ void lt_handle_rsrc_set(int ring_fd, int type, unsigned index, uintptr_t addr,
 
 void lt_handle_rsrc_clear(int ring_fd, int type, unsigned index)
 {
-	rsrc_key_t k;
-	memset(&k, 0, sizeof k);
-	k.ring_fd = ring_fd;
-	k.type = type;
-	k.index = index;
+	rsrc_key_t k = { ring_fd, type, index };   /* no padding to clear */
 	take();
-	rsrc_t *x;
-	HASH_FIND(hh, rsrcs, &k, sizeof k, x);
-	if (x)
-		rsrc_del(x);
+	rsrc_del(rsrc_find(&k));
 	give();
 }
 
@@ -284,12 +281,12 @@ void lt_handle_check_free(const void *p, size_t size)
 	take();
 	rsrc_t *x, *tmp;
 	HASH_ITER(hh, rsrcs, x, tmp) {
-		if (x->v.type == LT_RSRC_FILE || !x->v.len)
+		if (x->v.key.type == LT_RSRC_FILE || !x->v.len)
 			continue;
 		if (x->v.addr < hi && lo < x->v.addr + x->v.len) {
 			x->v.freed = 1;
-			ring = x->v.ring_fd;
-			index = x->v.index;
+			ring = x->v.key.ring_fd;
+			index = x->v.key.index;
 			reg_stack = x->v.stack;
 			break;
 		}
@@ -316,18 +313,18 @@ void lt_handle_filter_add(int kq, uintptr_t ident, int filter, int fd_based, uin
 	filt_t *x = lt_ia_alloc(sizeof *x);
 	if (!x)
 		return;
-	x->v = (lt_handle_snap_filter_t){ .ident = ident, .kq = kq, .filter = filter,
-					  .fd_based = fd_based, .stack = stack, .ms = ms };
+	x->v = (lt_handle_snap_filter_t){ .key = { ident, kq, filter }, .fd_based = fd_based,
+					  .stack = stack, .ms = ms };
 	take();
 	filt_t *old;
-	HASH_FIND(hh, filters, &x->v, sizeof(filter_key_t), old);
+	old = filt_find(&x->v.key);
 	if (old) {
 		/* EV_ADD on an existing filter modifies it: it keeps its origin */
 		give();
 		lt_ia_free(x);
 		return;
 	}
-	HASH_ADD(hh, filters, v, sizeof(filter_key_t), x);
+	HASH_ADD(hh, filters, v.key, sizeof x->v.key, x);
 	if (!x->hh.tbl) {
 		give();
 		lt_ia_free(x);
@@ -342,18 +339,9 @@ void lt_handle_filter_add(int kq, uintptr_t ident, int filter, int fd_based, uin
 
 void lt_handle_filter_forget(int kq, uintptr_t ident, int filter)
 {
-	filter_key_t k;
-	memset(&k, 0, sizeof k);
-	k.kq = kq;
-	k.ident = ident;
-	k.filter = filter;
+	filter_key_t k = { ident, kq, filter };      /* no padding to clear */
 	take();
-	filt_t *x;
-	HASH_FIND(hh, filters, &k, sizeof k, x);
-	if (x) {
-		HASH_DEL(filters, x);
-		lt_ia_free(x);
-	}
+	filt_del(filt_find(&k));
 	give();
 }
 
@@ -403,8 +391,7 @@ void lt_handle_postfork_child(void)
 	}
 	filt_t *f, *ft;
 	HASH_ITER(hh, filters, f, ft) {
-		HASH_DEL(filters, f);
-		lt_ia_free(f);
+		filt_del(f);
 	}
 	lt_handle_nbufs = 0;
 }
@@ -433,8 +420,7 @@ void lt_handle_reset(void)
 	HASH_ITER(hh, rsrcs, x, xt) rsrc_del(x);
 	filt_t *f, *ft;
 	HASH_ITER(hh, filters, f, ft) {
-		HASH_DEL(filters, f);
-		lt_ia_free(f);
+		filt_del(f);
 	}
 	give();
 }
@@ -476,17 +462,16 @@ int lt_handle_snapshot(const int *open, size_t n, lt_handle_snapshot_t *out)
 			slot_clear((int)fd);
 	rsrc_t *x, *xt;
 	HASH_ITER(hh, rsrcs, x, xt) {
-		int rf = x->v.ring_fd;
+		int rf = x->v.key.ring_fd;
 		if ((size_t)rf >= fds_cap || fds[rf].kind == LT_HK_NONE)
 			rsrc_del(x);
 	}
 	filt_t *f, *ft;
 	HASH_ITER(hh, filters, f, ft) {
-		int kq = f->v.kq;
+		int kq = f->v.key.kq;
 		if (kq < 0 || (size_t)kq >= fds_cap || fds[kq].kind == LT_HK_NONE ||
-		    (f->v.fd_based && !is_open(open, n, (int)f->v.ident))) {
-			HASH_DEL(filters, f);
-			lt_ia_free(f);
+		    (f->v.fd_based && !is_open(open, n, (int)f->v.key.ident))) {
+			filt_del(f);
 		}
 	}
 	/* the private allocator never calls back into the tables: allocating

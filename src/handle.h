@@ -117,8 +117,10 @@ typedef struct lt_handle_snap_fd {
 /* The tables keep these records themselves (the key first), so the copy
  * is one assignment a record. */
 typedef struct lt_handle_snap_rsrc {
-	int ring_fd, type;       /* key: (ring fd, LT_RSRC_*, index) */
-	unsigned index;
+	struct lt_rsrc_key {     /* hashed as bytes: no padding */
+		int ring_fd, type;   /* LT_RSRC_* */
+		unsigned index;
+	} key;
 	uintptr_t addr;
 	uint64_t len;
 	int file_fd;
@@ -127,8 +129,10 @@ typedef struct lt_handle_snap_rsrc {
 } lt_handle_snap_rsrc_t;
 
 typedef struct lt_handle_snap_filter {
-	uintptr_t ident;         /* key: (ident, kq, filter) */
-	int kq, filter;
+	struct lt_filter_key {   /* hashed as bytes: no padding */
+		uintptr_t ident;
+		int kq, filter;
+	} key;
 	int fd_based;            /* ident is a descriptor */
 	uint32_t stack, ms;
 } lt_handle_snap_filter_t;

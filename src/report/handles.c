@@ -73,16 +73,16 @@ void lt_handle_collect(lt_report_t *r)
 		const lt_handle_snap_rsrc_t *x = &snap.rsrcs[i];
 		lt_handle_detail_t d;
 		lt_handle_detail_init(&d);
-		d.ring_fd = x->ring_fd;
-		d.index = x->index;
-		if (x->type == LT_RSRC_FILE) {
+		d.ring_fd = x->key.ring_fd;
+		d.index = x->key.index;
+		if (x->key.type == LT_RSRC_FILE) {
 			d.fd = x->file_fd;
 			add_group(r, LT_KIND_IO_URING_FILE, 0, x->stack, 0, x->ms, &d);
 			continue;
 		}
 		d.addr = x->addr;
 		d.length = x->len;
-		if (x->type == LT_RSRC_BUFRING)
+		if (x->key.type == LT_RSRC_BUFRING)
 			d.what = lt_report_strdup("buffer ring");
 		if (x->freed)
 			d.note = lt_report_strdup("freed with free() while still registered");
@@ -93,9 +93,9 @@ void lt_handle_collect(lt_report_t *r)
 		const lt_handle_snap_filter_t *f = &snap.filters[i];
 		lt_handle_detail_t d;
 		lt_handle_detail_init(&d);
-		d.fd = f->kq;
-		d.ident = (long long)f->ident;
-		d.filter = lt_report_strdup(lt_hinfo_filter_name(f->filter));
+		d.fd = f->key.kq;
+		d.ident = (long long)f->key.ident;
+		d.filter = lt_report_strdup(lt_hinfo_filter_name(f->key.filter));
 		add_group(r, LT_KIND_KEVENT_FILTER, 0, f->stack, 0, f->ms, &d);
 	}
 	lt_handle_snapshot_free(&snap);
