@@ -7,7 +7,9 @@
  * as memcheck and LeakSanitizer report it (fork_inherit=0 drops them
  * instead). It keeps tracing.
  *
- * Order: report lock, stack depot, heap shards, root regions (api.c),
+ * Order: the upper layers' locks (the report lock, taken by the handlers
+ * the triggers register with lt_fork_init), stack depot, heap shards,
+ * root regions (api.c),
  * handle tables, private allocator (last: the others allocate from it
  * while holding their own).
  * The forking thread holds the guard across the window, so nothing it calls
@@ -20,20 +22,19 @@
 #include "heap.h"
 #include "intalloc.h"
 #include "options.h"
-#include "snapshot.h"
 #include "stack.h"
 #include "sys.h"
 
-void lt_report_reset_sequence(void);
-
 int lt_fork_parent_pid;
+static void (*up_prepare)(void), (*up_parent)(void), (*up_child)(void);
 static int prefork_pid;
 
 static void prepare(void)
 {
 	lt_guard_hold();
 	prefork_pid = (int)lt_sys_getpid();
-	lt_signal_report_lock();
+	if (up_prepare)
+		up_prepare();
 	lt_stack_prefork();
 	lt_heap_lock_all();
 	lt_api_prefork();
@@ -48,7 +49,8 @@ static void parent(void)
 	lt_api_postfork();
 	lt_heap_unlock_all();
 	lt_stack_postfork();
-	lt_signal_report_unlock();
+	if (up_parent)
+		up_parent();
 	lt_guard_release();
 }
 
@@ -59,18 +61,20 @@ static void child(void)
 	lt_api_postfork();
 	lt_heap_unlock_all();
 	lt_stack_postfork();
-	lt_signal_report_unlock();
 	if (!lt_opt.fork_inherit)
 		lt_heap_clear();
 	else
 		lt_heap_mark_inherited();
 	lt_fork_parent_pid = prefork_pid;
-	lt_report_reset_sequence();
-	lt_signal_postfork_child();
+	if (up_child)
+		up_child();
 	lt_guard_release();
 }
 
-void lt_fork_init(void)
+void lt_fork_init(void (*prepare_up)(void), void (*parent_up)(void), void (*child_up)(void))
 {
+	up_prepare = prepare_up;
+	up_parent = parent_up;
+	up_child = child_up;
 	pthread_atfork(prepare, parent, child);
 }

@@ -2,7 +2,10 @@
 #ifndef LT_FORK_H
 #define LT_FORK_H
 
-void lt_fork_init(void);
+/* Install the fork handlers. The upper layers' handlers (the triggers':
+ * the report lock, the helper thread, the report sequence) run first in
+ * prepare and last in the parent and the child. */
+void lt_fork_init(void (*prepare_up)(void), void (*parent_up)(void), void (*child_up)(void));
 
 /* In a forked child, the parent's pid at the fork (0 in a process that was
  * not forked under the tracer): blocks marked LT_BLOCK_INHERITED were

@@ -28,6 +28,7 @@
 #include "intalloc.h"
 #include "options.h"
 #include "sys.h"
+#include "sysfile.h"
 
 static int exec_pid;
 static char stem[64];

@@ -33,14 +33,12 @@ LT_TLS int lt_heap_held;
 
 static inline void shard_lock(struct shard *s)
 {
-	lt_lock(&s->lock);
-	lt_heap_held = 1;
+	lt_lock_mine(&s->lock, &lt_heap_held);
 }
 
 static inline void shard_unlock(struct shard *s)
 {
-	lt_unlock(&s->lock);
-	lt_heap_held = 0;
+	lt_unlock_mine(&s->lock, &lt_heap_held);
 	if (LT_UNLIKELY(lt_guard_deferred != NULL))
 		lt_guard_drain();
 }
@@ -240,8 +238,12 @@ void lt_heap_totals(uint64_t *blocks, uint64_t *bytes)
 	*bytes = b;
 }
 
+/* Every shard, for the scan and fork: held like one shard, so a signal
+ * handler's free on this thread meanwhile is deferred, not a deadlock. */
 void lt_heap_lock_all(void)
 {
+	lt_heap_held = 1;
+	atomic_signal_fence(memory_order_seq_cst);
 	for (unsigned i = 0; i < NSHARD; i++)
 		lt_lock(&shards[i].lock);
 }
@@ -250,6 +252,10 @@ void lt_heap_unlock_all(void)
 {
 	for (unsigned i = NSHARD; i-- > 0;)
 		lt_unlock(&shards[i].lock);
+	atomic_signal_fence(memory_order_seq_cst);
+	lt_heap_held = 0;
+	if (LT_UNLIKELY(lt_guard_deferred != NULL))
+		lt_guard_drain();
 }
 
 void lt_heap_reset_locks(void)

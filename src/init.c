@@ -20,65 +20,34 @@
 #include "gate.h"
 #include "guard.h"
 #include "handle.h"
+#include "boot.h"
 #include "init.h"
 #include "log.h"
 #include "options.h"
+#include "outpat.h"
 #include "real.h"
-#include "snapshot.h"
+#include "signals.h"
 #include "report/emit.h"
 #include "report/report.h"
 #include "stack.h"
-#include "suppress.h"
+#include "report/suppress.h"
+#include "sys.h"
 
 static int reported;
-
-/* ---- early start: what the first malloc needs --------------------------- */
-
-/* 0 not started, 1 running, 2 done */
-static int early_state;
-
-/* Library constructors, and the executable's preinit_array functions, run
- * before this library's constructor (ld.so initialises dependencies first,
- * and a preloaded library depends on nothing of the program's), yet the
- * hooks are live as soon as the library is mapped and relocated. So the
- * first allocation the program makes sets up what tracking a block needs:
- * the real functions (real.c never allocates), the clock, the options (read
- * from environ, no allocation), the stack depot and the capture (libunwind
- * has no initialiser of its own, and every object is relocated before the
- * first constructor runs, so capturing is safe here), suppressions. The
- * rest (descriptors inherited, fork handlers, the signal helper thread)
- * waits for the constructor: handles are traced from there on. */
-int lt_init_early(void)
-{
-	int s = __atomic_load_n(&early_state, __ATOMIC_ACQUIRE);
-	if (LT_LIKELY(s == 2))
-		return 0;
-	int expect = 0;
-	if (s != 0 || !__atomic_compare_exchange_n(&early_state, &expect, 1, 0,
-						   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return -EAGAIN;   /* running here (nested) or in another thread */
-	lt_guard_hold();
-	lt_real_init();
-	lt_clock_start_ms = lt_clock_abs_ms();
-	lt_opt_load();
-	lt_gate_init();
-	lt_stack_init((int)lt_opt.depth);
-	if (lt_opt.suppressions[0])
-		lt_supp_load(lt_opt.suppressions);
-	lt_guard_release();
-	__atomic_store_n(&early_state, 2, __ATOMIC_RELEASE);
-	return 0;
-}
 
 __attribute__((constructor(101))) static void lt_init(void)
 {
 	/* another thread of a library constructor may be running it */
-	while (lt_init_early() != 0)
-		sched_yield();
+	while (lt_boot() != 0)
+		lt_sys_sched_yield();
 	lt_guard_hold();
+	/* suppressions matter only to reports, which start from here on */
+	if (lt_opt.suppressions[0])
+		lt_supp_load(lt_opt.suppressions);
 	if (lt_opt.track_fds)
 		lt_handle_init();     /* what is open now was inherited */
-	lt_fork_init();
+	lt_handle_set_stack_printer(lt_handle_print_stack);
+	lt_fork_init(lt_signal_prefork, lt_signal_postfork_parent, lt_signal_postfork_child);
 	__atomic_store_n(&lt_state, LT_STATE_ON, __ATOMIC_RELEASE);
 	lt_signal_init();
 	lt_guard_release();
@@ -88,7 +57,7 @@ __attribute__((constructor(101))) static void lt_init(void)
 static void report_path(char *out, size_t cap)
 {
 	if (!strcmp(lt_opt.output, "stderr") ||
-	    lt_out_expand(lt_opt.output, (int)getpid(), lt_report_next_sequence() - 1, out, cap))
+	    lt_out_expand(lt_opt.output, (int)lt_sys_getpid(), lt_report_next_sequence() - 1, out, cap))
 		snprintf(out, cap, "stderr");
 }
 

@@ -23,13 +23,13 @@
 
 #include "defer.h"
 #include "lock.h"
+#include "sys.h"
 #include "lt.h"
 
 #define MIN_SHIFT 4
 #define MAX_SHIFT 16                  /* small classes 16 B .. 64 KiB */
 #define NCLASS (MAX_SHIFT - MIN_SHIFT + 1)
-#define PAGE_SHIFT 12
-#define NPCLASS 40                    /* page classes 4 KiB .. 2^51 */
+#define NPCLASS 40                    /* page classes: the system page .. 2^39 pages */
 #define SLAB (1u << 20)
 #define COMMIT_STEP (1u << 21)
 #define HDR 16
@@ -46,8 +46,7 @@ static LT_TLS int ia_held;
 
 static inline void ia_lock(void)
 {
-	lt_lock(&ia_lock_);
-	ia_held = 1;
+	lt_lock_mine(&ia_lock_, &ia_held);
 }
 
 /* Frees that arrive while this thread holds the lock (a signal handler
@@ -57,8 +56,7 @@ static LT_TLS void *ia_deferred;
 
 static inline void ia_unlock(void)
 {
-	ia_held = 0;
-	lt_unlock(&ia_lock_);
+	lt_unlock_mine(&ia_lock_, &ia_held);
 	if (LT_UNLIKELY(ia_deferred != NULL))
 		lt_defer_drain(&ia_deferred, lt_ia_free);
 }
@@ -80,9 +78,9 @@ static int reserve(void)
 	if (region)
 		return 0;
 	for (size_t sz = (size_t)1 << 40; sz >= ((size_t)1 << 30); sz >>= 1) {
-		void *p = mmap(NULL, sz, PROT_NONE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (p != MAP_FAILED) {
+		void *p = lt_sys_mmap(NULL, sz, PROT_NONE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p) {
 			region = bump = committed = p;
 			region_end = region + sz;
 			__atomic_store_n(&lt_ia_span, sz, __ATOMIC_RELAXED);
@@ -106,7 +104,7 @@ static void *carve(size_t len)
 		need = (need + COMMIT_STEP - 1) & ~((size_t)COMMIT_STEP - 1);
 		if (committed + need > region_end)
 			need = (size_t)(region_end - committed);
-		if (mprotect(committed, need, PROT_READ | PROT_WRITE))
+		if (lt_sys_mprotect(committed, need, PROT_READ | PROT_WRITE))
 			return NULL;
 		committed += need;
 	}
@@ -114,12 +112,28 @@ static void *carve(size_t len)
 	return p;
 }
 
+/* log2 of the system's page size (auxv): the smallest page class, since
+ * MADV_DONTNEED needs page-aligned ranges - on a 64 KiB-page arm64 kernel
+ * a 4 KiB class would fail it and reused memory would not read back zero. */
+static int page_shift(void)
+{
+	static int shift;
+	int s = __atomic_load_n(&shift, __ATOMIC_RELAXED);
+	if (!s) {
+		size_t page = lt_sys_page_size();
+		for (s = 12; ((size_t)1 << s) < page; s++)
+			;
+		__atomic_store_n(&shift, s, __ATOMIC_RELAXED);
+	}
+	return s;
+}
+
 static int pclass_of(size_t size, size_t *len)
 {
-	int c = 0;
-	while (((size_t)1 << (c + PAGE_SHIFT)) < size)
+	int c = 0, shift = page_shift();
+	while (((size_t)1 << (c + shift)) < size)
 		c++;
-	*len = (size_t)1 << (c + PAGE_SHIFT);
+	*len = (size_t)1 << (c + shift);
 	return c;
 }
 
@@ -147,7 +161,10 @@ void lt_ia_unmap(void *p, size_t size)
 		return;
 	size_t len;
 	int c = pclass_of(size ? size : 1, &len);
-	madvise(p, len, MADV_DONTNEED);   /* private anonymous: reads back zero */
+	/* private anonymous: reads back zero; should the kernel refuse, zero
+	 * it here, since lt_ia_map promises zeroed memory */
+	if (lt_sys_madvise(p, len, MADV_DONTNEED) != 0)
+		memset(p, 0, len);
 	ia_lock();
 	*(void **)p = page_free[c];
 	page_free[c] = p;

@@ -7,8 +7,9 @@
 #ifndef LT_LOCK_H
 #define LT_LOCK_H
 
-#include <sched.h>
 #include <stdatomic.h>
+
+#include "sys.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define LT_CPU_RELAX() __builtin_ia32_pause()
@@ -29,7 +30,7 @@ static inline void lt_lock(lt_lock_t *l)
 			return;
 		for (int i = 0; atomic_load_explicit(&l->v, memory_order_relaxed); i++) {
 			if (i > 64)
-				sched_yield();
+				lt_sys_sched_yield();
 			else
 				LT_CPU_RELAX();
 		}
@@ -49,6 +50,27 @@ static inline void lt_unlock(lt_lock_t *l)
 static inline void lt_lock_reset(lt_lock_t *l)
 {
 	atomic_store_explicit(&l->v, 0, memory_order_relaxed);
+}
+
+/* The one reentrancy primitive: a lock and this thread's "held" flag for
+ * it (a thread-local int of the lock's owner). The flag is set before the
+ * lock is taken and cleared after it is released, so a signal handler that
+ * interrupts this thread anywhere in between sees it held - and defers its
+ * free or passes through - instead of spinning on a lock its own thread
+ * holds. (Setting it after taking, or clearing it before releasing, leaves
+ * exactly that window.) */
+static inline void lt_lock_mine(lt_lock_t *l, int *held)
+{
+	*held = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	lt_lock(l);
+}
+
+static inline void lt_unlock_mine(lt_lock_t *l, int *held)
+{
+	lt_unlock(l);
+	atomic_signal_fence(memory_order_seq_cst);
+	*held = 0;
 }
 
 #endif

@@ -4,14 +4,11 @@
 
 #include <stdint.h>
 
+#include "vocab.h"
+
 #define LT_OPT_STR_MAX 1024
 
-/* bits of fail_on */
-enum {
-	LT_FAIL_MEMORY = 1u << 0,
-	LT_FAIL_HANDLES = 1u << 1,
-	/* then one bit per handle kind, in lt_kind order starting at 2 */
-};
+/* bits of fail_on: LT_FAIL_* in vocab.h */
 /* bits of fail_classes / show_classes */
 enum {
 	LT_CLS_DEFINITE = 1u << 0,

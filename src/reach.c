@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "lt.h"
-#include "report/report.h"
+#include "vocab.h"
 
 /* Internal states, kept in ctx->cls until the final mapping. */
 enum { ST_UNREACHED = 0, ST_POSSIBLE, ST_REACHABLE, ST_INDIRECT };

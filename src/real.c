@@ -23,7 +23,9 @@
 #include <string.h>
 
 #include "guard.h"
+#include "intalloc.h"
 #include "lock.h"
+#include "sys.h"
 
 struct lt_real lt_real;
 int lt_real_ready;
@@ -282,7 +284,7 @@ int lt_real_init(void)
 		 * the lookups below call no hooked function, so this thread
 		 * cannot be the one resolving) */
 		while (atomic_load_explicit(&state, memory_order_acquire) != 2)
-			sched_yield();
+			lt_sys_sched_yield();
 		return 0;
 	}
 	struct lt_real r = { 0 };
@@ -302,4 +304,22 @@ int lt_real_init(void)
 	__atomic_store_n(&lt_real_ready, 1, __ATOMIC_RELEASE);
 	atomic_store_explicit(&state, 2, memory_order_release);
 	return 0;
+}
+
+void lt_real_program_free(void *p)
+{
+	static void (*fn)(void *);
+	if (!p)
+		return;
+	if (lt_ia_owns(p)) {
+		lt_ia_free(p);
+		return;
+	}
+	void (*f)(void *) = __atomic_load_n(&fn, __ATOMIC_ACQUIRE);
+	if (!f) {
+		f = (void (*)(void *))lt_real_lookup("free", 0, NULL);
+		__atomic_store_n(&fn, f, __ATOMIC_RELEASE);
+	}
+	if (f)
+		f(p);
 }

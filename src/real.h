@@ -65,6 +65,14 @@ extern const char *lt_real_foreign_malloc;
  * [lo, hi) is pthread_setspecific's code; empty when not found. */
 extern uintptr_t lt_real_tsd_lo, lt_real_tsd_hi;
 
+/* free() as the program's own code calls it, for a block a library
+ * malloc'd on the tracer's behalf (__cxa_demangle, libdw): the private
+ * allocator's blocks go back there, any other to the first free() in
+ * lookup order (the shim's hook, or an allocator the executable brings).
+ * A direct call to free() from the shim would bind the same way; this
+ * makes it explicit. */
+void lt_real_program_free(void *p);
+
 static inline int lt_real_for_program(uintptr_t caller)
 {
 	return caller >= lt_real_tsd_lo && caller < lt_real_tsd_hi;

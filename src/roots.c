@@ -11,7 +11,7 @@
 
 #include "intalloc.h"
 #include "real.h"
-#include "snapshot.h"
+#include "helper.h"
 #include "sys.h"
 
 #define PAGE 4096u
@@ -442,7 +442,7 @@ void lt_roots_threads(lt_roots_t *rt, lt_world_t *w, uintptr_t self_sp, uintptr_
 	}
 	/* the shim's helper thread is not stopped and holds only tracer
 	 * data: its stack is no root of any kind (it waits in a futex) */
-	int helper = lt_signal_helper_tid();
+	int helper = lt_helper_tid();
 	if (helper > 0 && helper != (int)lt_sys_gettid()) {
 		uintptr_t sp = syscall_sp(helper);
 		const lt_map_t *m = sp ? map_of(rt, sp) : NULL;

@@ -24,7 +24,7 @@
 #include "log.h"
 #include "options.h"
 #include "reach.h"
-#include "report/report.h"
+#include "vocab.h"
 #include "roots.h"
 #include "stack.h"
 #include "world.h"
@@ -133,21 +133,23 @@ static uintptr_t exit_caller_sp(void)
 	return 0;
 }
 
-static const char *make_note(const lt_roots_t *rt, const lt_world_t *w)
+static void make_note(const lt_roots_t *rt, const lt_world_t *w, char *buf, size_t cap)
 {
-	char buf[256];
 	size_t k = 0;
+	if (cap)
+		buf[0] = 0;
+	if (cap < 256)
+		return;
 	if (rt->conservative)
-		k += (size_t)snprintf(buf + k, sizeof buf - k,
+		k += (size_t)snprintf(buf + k, cap - k,
 				      "%u thread(s) could not be stopped and were scanned conservatively (whole stack mapping, no registers)",
 				      rt->conservative);
 	if (rt->unscanned)
-		k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%u thread(s) could not be scanned (stack not found)",
+		k += (size_t)snprintf(buf + k, cap - k, "%s%u thread(s) could not be scanned (stack not found)",
 				      k ? "; " : "", rt->unscanned);
 	if (rt->overflow || w->n == w->cap)
-		k += (size_t)snprintf(buf + k, sizeof buf - k, "%sroot tables overflowed: some roots were not scanned",
+		k += (size_t)snprintf(buf + k, cap - k, "%sroot tables overflowed: some roots were not scanned",
 				      k ? "; " : "");
-	return k ? lt_report_strdup(buf) : NULL;
 }
 
 /* verbosity=2: say which root keeps each block (after the world resumed:
@@ -184,7 +186,7 @@ static void print_hits(const struct hits *h)
 
 int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_bytes_out,
 			   uint8_t **cls_out, size_t *cls_bytes_out, double *pause_ms,
-			   const char **note)
+			   char *note, size_t note_cap)
 {
 	struct timespec t_begin;
 	clock_gettime(CLOCK_MONOTONIC, &t_begin);
@@ -286,7 +288,7 @@ int lt_reach_classify_live(lt_block_t **blocks_out, size_t *n_out, size_t *map_b
 	lt_heap_unlock_all();
 
 	*pause_ms = (double)(t1.tv_sec - sa.t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - sa.t0.tv_nsec) / 1e6;
-	*note = make_note(&rt, &w);
+	make_note(&rt, &w, note, note_cap);
 	if (lt_opt.verbosity >= 1) {
 		double total = (double)(t1.tv_sec - t_begin.tv_sec) * 1e3 +
 			       (double)(t1.tv_nsec - t_begin.tv_nsec) / 1e6;

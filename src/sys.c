@@ -1,14 +1,23 @@
-/* Raw system calls used by the shim for its own I/O (see sys.h). */
+/* Raw system calls used by the shim for its own I/O (see sys.h). Part of
+ * the contract library the leaktrace command links too: depends on
+ * nothing but libc. */
 #include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "intalloc.h"
 
 /* libc's syscall() is interposed by the shim itself (io_uring detection),
  * and a call to it from inside libleaktrace.so would bind to that hook. So
@@ -151,41 +160,179 @@ pid_t lt_sys_gettid(void)
 	return (pid_t)raw(SYS_gettid, 0, 0, 0, 0);
 }
 
-int lt_sys_read_file(const char *path, char **out, size_t *len)
+
+/* ---- the rest of the shim's system calls (see sys.h) ---- */
+
+pid_t lt_sys_getppid(void)
 {
-	int fd = lt_sys_openat(AT_FDCWD, path, O_RDONLY, 0);
-	if (fd < 0)
-		return fd;
-	size_t cap = 4096, n = 0;
-	char *buf = lt_ia_alloc(cap);
-	if (!buf) {
-		lt_sys_close(fd);
-		return -ENOMEM;
+	return (pid_t)raw(SYS_getppid, 0, 0, 0, 0);
+}
+
+unsigned lt_sys_getuid(void)
+{
+	return (unsigned)raw(SYS_getuid, 0, 0, 0, 0);
+}
+
+int lt_sys_tgkill(pid_t tgid, pid_t tid, int sig)
+{
+	return (int)raw(SYS_tgkill, tgid, tid, sig, 0);
+}
+
+int lt_sys_tgsigqueueinfo(pid_t tgid, pid_t tid, int sig, void *info)
+{
+	return (int)raw(SYS_rt_tgsigqueueinfo, tgid, tid, sig, (long)info);
+}
+
+/* glibc's SIGCANCEL and SIGSETXID: the two real-time signals below the
+ * SIGRTMIN programs see (DESIGN.md), never blocked by pthread_sigmask. */
+#define LT_SIGCANCEL 32
+#define LT_SIGSETXID 33
+
+int lt_sys_sigmask(int how, const void *set, void *old)
+{
+	sigset_t s;
+	if (set && how != SIG_UNBLOCK) {
+		memcpy(&s, set, sizeof s);
+		sigdelset(&s, LT_SIGCANCEL);
+		sigdelset(&s, LT_SIGSETXID);
+		set = &s;
 	}
+	/* the kernel's sigset is 64 bits, the first word of glibc's */
+	return (int)raw(SYS_rt_sigprocmask, how, (long)set, (long)old, _NSIG / 8);
+}
+
+long lt_sys_futex(void *word, int op, unsigned val, const struct timespec *timeout)
+{
+	return lt_sys_call6(SYS_futex, (long)word, op | FUTEX_PRIVATE_FLAG, (long)val,
+			    (long)timeout, 0, 0);
+}
+
+int lt_sys_sched_yield(void)
+{
+	return (int)raw(SYS_sched_yield, 0, 0, 0, 0);
+}
+
+int lt_sys_set_thread_name(const char *name)
+{
+	return (int)raw(SYS_prctl, PR_SET_NAME, (long)name, 0, 0);
+}
+
+void *lt_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	long r = lt_sys_call6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, (long)off);
+	return (unsigned long)r > -4096UL ? NULL : (void *)r;
+}
+
+int lt_sys_munmap(void *addr, size_t len)
+{
+	return (int)raw(SYS_munmap, (long)addr, (long)len, 0, 0);
+}
+
+int lt_sys_mprotect(void *addr, size_t len, int prot)
+{
+	return (int)raw(SYS_mprotect, (long)addr, (long)len, prot, 0);
+}
+
+int lt_sys_madvise(void *addr, size_t len, int advice)
+{
+	return (int)raw(SYS_madvise, (long)addr, (long)len, advice, 0);
+}
+
+int lt_sys_fstat(int fd, struct stat *st)
+{
+	return (int)raw(SYS_newfstatat, fd, (long)"", (long)st, AT_EMPTY_PATH);
+}
+
+int lt_sys_stat(const char *path, struct stat *st)
+{
+	char pb[256];
+	path = proc_path(path, pb, sizeof pb);
+	return (int)raw(SYS_newfstatat, AT_FDCWD, (long)path, (long)st, 0);
+}
+
+ssize_t lt_sys_pread(int fd, void *buf, size_t len, off_t off)
+{
+	long r;
+	do
+		r = raw(SYS_pread64, fd, (long)buf, (long)len, (long)off);
+	while (r == -EINTR);
+	return r;
+}
+
+int lt_sys_getsockopt(int fd, int level, int name, void *val, unsigned *len)
+{
+	return (int)lt_sys_call6(SYS_getsockopt, fd, level, name, (long)val, (long)len, 0);
+}
+
+int lt_sys_getsockname(int fd, struct sockaddr *sa, unsigned *len)
+{
+	return (int)raw(SYS_getsockname, fd, (long)sa, (long)len, 0);
+}
+
+int lt_sys_getpeername(int fd, struct sockaddr *sa, unsigned *len)
+{
+	return (int)raw(SYS_getpeername, fd, (long)sa, (long)len, 0);
+}
+
+unsigned long long lt_sys_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+long lt_sys_each_number(const char *path, int (*fn)(long number, int dirfd, void *arg), void *arg)
+{
+	int dfd = lt_sys_openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return dfd;
+	char buf[4096] __attribute__((aligned(8)));
+	long count = 0;
 	for (;;) {
-		if (n + 1 >= cap) {
-			char *nb = lt_ia_realloc(buf, cap, cap * 2);
-			if (!nb) {
-				lt_ia_free(buf);
-				lt_sys_close(fd);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap *= 2;
+		ssize_t got = lt_sys_getdents64(dfd, buf, sizeof buf);
+		if (got < 0) {
+			lt_sys_close(dfd);
+			return got;
 		}
-		ssize_t r = lt_sys_read(fd, buf + n, cap - n - 1);
-		if (r < 0) {
-			lt_ia_free(buf);
-			lt_sys_close(fd);
-			return (int)r;
-		}
-		if (r == 0)
+		if (got == 0)
 			break;
-		n += (size_t)r;
+		for (ssize_t off = 0; off < got;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			long n = 0;
+			for (const char *c = d->d_name; *c >= '0' && *c <= '9'; c++)
+				n = n * 10 + (*c - '0');
+			count++;
+			int stop = fn ? fn(n, dfd, arg) : 0;
+			if (stop) {
+				lt_sys_close(dfd);
+				return stop < 0 ? stop : count;
+			}
+		}
 	}
-	lt_sys_close(fd);
-	buf[n] = 0;
-	*out = buf;
-	*len = n;
-	return 0;
+	lt_sys_close(dfd);
+	return count;
+}
+
+size_t lt_sys_page_size(void)
+{
+	static size_t page;
+	size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
+	if (!p) {
+		p = (size_t)getauxval(AT_PAGESZ);
+		if (!p)
+			p = 4096;
+		__atomic_store_n(&page, p, __ATOMIC_RELAXED);
+	}
+	return p;
 }

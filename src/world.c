@@ -20,24 +20,21 @@
  * never meets SIG_DFL, which would kill the process; stray signals are
  * passed to whatever handler was there before. */
 #include "world.h"
-#include "snapshot.h"
+#include "helper.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "options.h"
+#include "sigtab.h"
 #include "sys.h"
 
-static struct sigaction old_action;
 static int installed_sig;          /* 0: not installed yet */
 static lt_world_t *volatile active;
 static int active_gen;
@@ -46,23 +43,24 @@ static int stopped_count;          /* futex words */
 static int resume_flag;
 static int left_count;
 
-static long futex(int *addr, int op, int val, const struct timespec *ts)
-{
-	return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
-}
-
 static int stop_signo(void)
 {
 	return lt_opt.stop_signal ? (int)lt_opt.stop_signal : SIGRTMIN + 3;
 }
 
+/* A stop signal that is not ours goes to the program's handler: the one
+ * that was there before, or the one the program installed since (the
+ * signal table keeps ours in place and records it). */
 static void forward(int sig, siginfo_t *si, void *uc)
 {
-	if (old_action.sa_flags & SA_SIGINFO) {
-		if (old_action.sa_sigaction)
-			old_action.sa_sigaction(sig, si, uc);
-	} else if (old_action.sa_handler != SIG_DFL && old_action.sa_handler != SIG_IGN) {
-		old_action.sa_handler(sig);
+	const struct sigaction *prog = lt_sig_program_action(sig);
+	if (!prog)
+		return;
+	if (prog->sa_flags & SA_SIGINFO) {
+		if (prog->sa_sigaction)
+			prog->sa_sigaction(sig, si, uc);
+	} else if (prog->sa_handler != SIG_DFL && prog->sa_handler != SIG_IGN) {
+		prog->sa_handler(sig);
 	}
 	/* SIG_DFL for a real-time signal would terminate: a stray stop signal
 	 * is dropped instead */
@@ -73,12 +71,12 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	int saved = errno;
 	lt_world_t *w = __atomic_load_n(&active, __ATOMIC_ACQUIRE);
 	if (!w || si->si_code != SI_QUEUE || si->si_value.sival_int != active_gen ||
-	    si->si_pid != (pid_t)syscall(SYS_getpid)) {
+	    si->si_pid != lt_sys_getpid()) {
 		errno = saved;
 		forward(sig, si, ucv);
 		return;
 	}
-	pid_t tid = (pid_t)syscall(SYS_gettid);
+	pid_t tid = lt_sys_gettid();
 	lt_world_thread_t *me = NULL;
 	size_t n = __atomic_load_n(&w->n, __ATOMIC_ACQUIRE);
 	for (size_t i = 0; i < n; i++)
@@ -116,18 +114,18 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	if (__atomic_compare_exchange_n(&me->state, &expected, state, 0, __ATOMIC_ACQ_REL,
 					__ATOMIC_ACQUIRE)) {
 		__atomic_fetch_add(&stopped_count, 1, __ATOMIC_ACQ_REL);
-		futex(&stopped_count, FUTEX_WAKE_PRIVATE, 1, NULL);
+		lt_sys_futex(&stopped_count, FUTEX_WAKE_PRIVATE, 1, NULL);
 		while (!__atomic_load_n(&resume_flag, __ATOMIC_ACQUIRE))
-			futex(&resume_flag, FUTEX_WAIT_PRIVATE, 0, NULL);
+			lt_sys_futex(&resume_flag, FUTEX_WAIT_PRIVATE, 0, NULL);
 		__atomic_fetch_add(&left_count, 1, __ATOMIC_ACQ_REL);
-		futex(&left_count, FUTEX_WAKE_PRIVATE, 1, NULL);
+		lt_sys_futex(&left_count, FUTEX_WAKE_PRIVATE, 1, NULL);
 	}
 	errno = saved;
 }
 
 static int install(int sig)
 {
-	if (installed_sig == sig)
+	if (installed_sig == sig && lt_sig_owned(sig))
 		return 0;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -139,51 +137,33 @@ static int install(int sig)
 	sigdelset(&sa.sa_mask, SIGBUS);
 	sigdelset(&sa.sa_mask, SIGILL);
 	sigdelset(&sa.sa_mask, SIGFPE);
-	struct sigaction old;
-	if (sigaction(sig, &sa, &old) != 0)
-		return -errno;
-	if (old.sa_sigaction != (void (*)(int, siginfo_t *, void *))handler)
-		old_action = old;
+	int rc = lt_sig_own(sig, &sa, LT_SIG_KEEP, NULL);
+	if (rc)
+		return rc;
 	installed_sig = sig;
 	return 0;
 }
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
+/* Calls fn(w, tid) for every task of this process. Returns the number of
+ * tasks or -errno. */
+struct each_task_arg {
+	void (*fn)(lt_world_t *, pid_t);
+	lt_world_t *w;
 };
 
-/* Calls fn(tid) for every task of this process, read with raw getdents64
- * (opendir would malloc). Returns the number of tasks or -errno. */
+static int each_task_one(long tid, int dirfd, void *arg)
+{
+	(void)dirfd;
+	struct each_task_arg *a = arg;
+	if (a->fn)
+		a->fn(a->w, (pid_t)tid);
+	return 0;
+}
+
 static long each_task(void (*fn)(lt_world_t *, pid_t), lt_world_t *w)
 {
-	int fd = lt_sys_openat(AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (fd < 0)
-		return fd;
-	char buf[4096] __attribute__((aligned(8)));
-	long count = 0;
-	for (;;) {
-		long got = syscall(SYS_getdents64, fd, buf, sizeof buf);
-		if (got <= 0)
-			break;
-		for (long off = 0; off < got;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-			off += d->d_reclen;
-			if (d->d_name[0] < '0' || d->d_name[0] > '9')
-				continue;
-			pid_t tid = 0;
-			for (const char *c = d->d_name; *c; c++)
-				tid = tid * 10 + (*c - '0');
-			count++;
-			if (fn)
-				fn(w, tid);
-		}
-	}
-	lt_sys_close(fd);
-	return count;
+	struct each_task_arg a = { fn, w };
+	return lt_sys_each_number("/proc/self/task", each_task_one, &a);
 }
 
 size_t lt_world_count_threads(void)
@@ -251,7 +231,7 @@ static int new_threads;
 static void ask(lt_world_t *w, pid_t tid)
 {
 	/* the shim's helper thread holds only tracer data: nothing to scan */
-	if (tid == self_tid || tid == lt_signal_helper_tid())
+	if (tid == self_tid || tid == lt_helper_tid())
 		return;
 	for (size_t i = 0; i < w->n; i++)
 		if (w->t[i].tid == tid)
@@ -271,21 +251,14 @@ static void ask(lt_world_t *w, pid_t tid)
 	memset(&si, 0, sizeof si);
 	si.si_signo = stop_signo();
 	si.si_code = SI_QUEUE;
-	si.si_pid = (pid_t)syscall(SYS_getpid);
-	si.si_uid = getuid();
+	si.si_pid = lt_sys_getpid();
+	si.si_uid = lt_sys_getuid();
 	si.si_value.sival_int = active_gen;
-	if (syscall(SYS_rt_tgsigqueueinfo, si.si_pid, tid, si.si_signo, &si) != 0) {
+	if (lt_sys_tgsigqueueinfo(si.si_pid, tid, si.si_signo, &si) != 0) {
 		t->state = LT_THREAD_GONE;
 		return;
 	}
 	new_threads++;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 int lt_world_stop(lt_world_t *w, int timeout_ms)
@@ -296,14 +269,14 @@ int lt_world_stop(lt_world_t *w, int timeout_ms)
 	w->n = 0;
 	w->stopped = 0;
 	w->unstoppable = 0;
-	self_tid = (pid_t)syscall(SYS_gettid);
+	self_tid = lt_sys_gettid();
 	__atomic_store_n(&stopped_count, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&resume_flag, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&left_count, 0, __ATOMIC_RELEASE);
 	active_gen = (int)(++gen_counter & 0x7fffffff);
 	__atomic_store_n(&active, w, __ATOMIC_RELEASE);
 
-	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+	uint64_t deadline = lt_sys_now_ms() + (uint64_t)timeout_ms;
 	size_t signalled = 0, dead = 0;
 	/* list, signal, wait; again until no new thread appears (a thread
 	 * being created while we list shows up in the next round) */
@@ -317,17 +290,16 @@ int lt_world_stop(lt_world_t *w, int timeout_ms)
 			int got = __atomic_load_n(&stopped_count, __ATOMIC_ACQUIRE);
 			if ((size_t)got + dead >= signalled)
 				break;
-			uint64_t now = now_ms();
+			uint64_t now = lt_sys_now_ms();
 			if (now >= deadline)
 				break;
 			struct timespec ts = {0, 5 * 1000000};
 			/* a thread that exits after it was signalled never
 			 * answers: look for those each time the wait times out */
-			if (futex(&stopped_count, FUTEX_WAIT_PRIVATE, got, &ts) != 0 &&
-			    errno == ETIMEDOUT)
+			if (lt_sys_futex(&stopped_count, FUTEX_WAIT_PRIVATE, got, &ts) == -ETIMEDOUT)
 				dead += reap_dead(w);
 		}
-		if (now_ms() >= deadline)
+		if (lt_sys_now_ms() >= deadline)
 			break;
 	}
 	/* whoever has not answered stays running: claim its slot so a late
@@ -337,7 +309,7 @@ int lt_world_stop(lt_world_t *w, int timeout_ms)
 		if (__atomic_compare_exchange_n(&w->t[i].state, &expected, LT_THREAD_UNSTOPPABLE, 0,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			/* it may have exited meanwhile */
-			if (syscall(SYS_tgkill, (pid_t)syscall(SYS_getpid), w->t[i].tid, 0) != 0)
+			if (lt_sys_tgkill(lt_sys_getpid(), w->t[i].tid, 0) != 0)
 				w->t[i].state = LT_THREAD_GONE;
 			else
 				w->unstoppable++;
@@ -351,15 +323,15 @@ int lt_world_stop(lt_world_t *w, int timeout_ms)
 void lt_world_resume(lt_world_t *w)
 {
 	__atomic_store_n(&resume_flag, 1, __ATOMIC_RELEASE);
-	futex(&resume_flag, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL);
+	lt_sys_futex(&resume_flag, FUTEX_WAKE_PRIVATE, 0x7fffffff, NULL);
 	/* wait until they have left the handler, so the next stop starts clean */
-	uint64_t deadline = now_ms() + 2000;
+	uint64_t deadline = lt_sys_now_ms() + 2000;
 	for (;;) {
 		int got = __atomic_load_n(&left_count, __ATOMIC_ACQUIRE);
-		if ((size_t)got >= w->stopped || now_ms() >= deadline)
+		if ((size_t)got >= w->stopped || lt_sys_now_ms() >= deadline)
 			break;
 		struct timespec ts = {0, 5 * 1000000};
-		futex(&left_count, FUTEX_WAIT_PRIVATE, got, &ts);
+		lt_sys_futex(&left_count, FUTEX_WAIT_PRIVATE, got, &ts);
 	}
 	__atomic_store_n(&active, NULL, __ATOMIC_RELEASE);
 }

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
-#include "report/emit.h"
+#include "outpat.h"
 
 static const struct {
 	const char *name;

@@ -18,10 +18,10 @@ enum format { FMT_TEXT, FMT_FOLDED, FMT_JSON, FMT_SARIF };
 static const char *memory_title(enum lt_class c)
 {
 	switch (c) {
-	case LT_CLASS_DEFINITELY_LOST: return "Direct leak of";
-	case LT_CLASS_INDIRECTLY_LOST: return "Indirect leak of";
-	case LT_CLASS_POSSIBLY_LOST: return "Possible leak of";
-	case LT_CLASS_STILL_REACHABLE: return "Still reachable:";
+	case LT_CLASS_DEFINITE: return "Direct leak of";
+	case LT_CLASS_INDIRECT: return "Indirect leak of";
+	case LT_CLASS_POSSIBLE: return "Possible leak of";
+	case LT_CLASS_REACHABLE: return "Still reachable:";
 	default: return "Leak of";
 	}
 }

@@ -7,14 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const class_names[LT_CLASS_COUNT] = {
-	"definitely_lost", "indirectly_lost", "possibly_lost",
-	"still_reachable", "unclassified",    "open",
-};
-
 const char *lt_reportfile_class_name(enum lt_class c)
 {
-	return (unsigned)c < LT_CLASS_COUNT ? class_names[c] : "?";
+	return (unsigned)c < LT_CLASS_COUNT ? lt_class_name(c) : "?";
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -177,13 +172,11 @@ static bool check_string_array(struct vctx *v, json_t *arr, const char *where)
 
 static int parse_class(const char *s, enum lt_class *out)
 {
-	for (int c = 0; c < LT_CLASS_COUNT; c++) {
-		if (strcmp(s, class_names[c]) == 0) {
-			*out = (enum lt_class)c;
-			return 0;
-		}
-	}
-	return -1;
+	int c = lt_class_of_name(s);
+	if (c < 0)
+		return -1;
+	*out = (enum lt_class)c;
+	return 0;
 }
 
 static void parse_frame(struct vctx *v, json_t *jf, const char *where, struct lt_frame *f)
@@ -213,7 +206,7 @@ static void parse_group(struct vctx *v, json_t *jg, size_t idx, struct lt_group 
 	const char *cls = get_str(v, jg, where, "class", true, false);
 	if (v->failed)
 		return;
-	g->is_memory = strcmp(g->kind, "memory") == 0;
+	g->is_memory = strcmp(g->kind, lt_kind_name(LT_KIND_MEMORY)) == 0;
 	char p[128];
 	if (parse_class(cls, &g->class_) != 0) {
 		fail(v, path_key(p, sizeof p, where, "class"), "unknown class \"%s\"", cls);
@@ -324,11 +317,11 @@ static void parse_report(struct vctx *v, struct lt_report *r)
 		return;
 	for (int c = 0; c < LT_MEMORY_CLASS_COUNT; c++) {
 		/* A class the shim had nothing in may be left out by a future writer: zero. */
-		json_t *cj = get_obj(v, bc, "summary.by_class", class_names[c], false);
+		json_t *cj = get_obj(v, bc, "summary.by_class", lt_class_name(c), false);
 		if (!cj)
 			continue;
 		char p[64];
-		snprintf(p, sizeof p, "summary.by_class.%s", class_names[c]);
+		snprintf(p, sizeof p, "summary.by_class.%s", lt_class_name(c));
 		r->by_class[c].bytes = get_int(v, cj, p, "bytes", true, 0);
 		r->by_class[c].blocks = get_int(v, cj, p, "blocks", true, 0);
 	}
@@ -541,7 +534,7 @@ bool lt_reportfile_group_shown(const struct lt_group *g, bool all)
 {
 	if (all)
 		return true;
-	return !g->suppressed && g->class_ != LT_CLASS_STILL_REACHABLE;
+	return !g->suppressed && g->class_ != LT_CLASS_REACHABLE;
 }
 
 /* json_string() refuses invalid UTF-8, but jansson already validated every string it

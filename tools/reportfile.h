@@ -9,17 +9,9 @@
 
 #include <jansson.h>
 
-/* Memory classes, in the order the contract lists them. Handles use LT_CLASS_OPEN. */
-enum lt_class {
-	LT_CLASS_DEFINITELY_LOST,
-	LT_CLASS_INDIRECTLY_LOST,
-	LT_CLASS_POSSIBLY_LOST,
-	LT_CLASS_STILL_REACHABLE,
-	LT_CLASS_UNCLASSIFIED,
-	LT_CLASS_OPEN,
-	LT_CLASS_COUNT
-};
-#define LT_MEMORY_CLASS_COUNT 5
+/* Classes (enum lt_class, LT_MEMORY_CLASS_COUNT) and their names: the
+ * contract's vocabulary, shared with the shim. Handles use LT_CLASS_OPEN. */
+#include "vocab.h"
 
 /* Every string below points into the json_t tree owned by the lt_report, so it lives as
  * long as the report does; a NULL function/file means "unknown" as in the contract. */

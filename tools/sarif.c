@@ -180,10 +180,10 @@ static json_t *code_flows(const struct ctx *c, const struct lt_group *g)
 static const char *class_description(enum lt_class cl)
 {
 	switch (cl) {
-	case LT_CLASS_DEFINITELY_LOST: return "Memory definitely lost: no pointer to the block remains";
-	case LT_CLASS_INDIRECTLY_LOST: return "Memory indirectly lost: pointed to only from lost blocks";
-	case LT_CLASS_POSSIBLY_LOST: return "Memory possibly lost: only pointers into the middle of the block remain";
-	case LT_CLASS_STILL_REACHABLE: return "Memory still reachable at exit";
+	case LT_CLASS_DEFINITE: return "Memory definitely lost: no pointer to the block remains";
+	case LT_CLASS_INDIRECT: return "Memory indirectly lost: pointed to only from lost blocks";
+	case LT_CLASS_POSSIBLE: return "Memory possibly lost: only pointers into the middle of the block remain";
+	case LT_CLASS_REACHABLE: return "Memory still reachable at exit";
 	default: return "Memory live at exit (not classified)";
 	}
 }

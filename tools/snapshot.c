@@ -29,7 +29,7 @@
 
 #include "cmds.h"
 #include "options.h"
-#include "snapshot.h"
+#include "signame.h"
 
 /* Whether a libleaktrace*.so is mapped; its writable mappings' ranges go
  * to rw (up to max). Returns the number of ranges, or -errno, or -ENOENT

@@ -20,7 +20,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "../report/emit.h"
+#include "../stderr.h"
 #include "../sys.h"
 #include "hhook.h"
 
@@ -167,7 +167,7 @@ LT_EXPORT int dup2(int oldfd, int newfd)
 {
 	FAIL_IF_UNRESOLVED(dup2);
 	if (newfd == 2 && oldfd != 2)
-		lt_out_keep_stderr();
+		lt_stderr_keep();
 	int fd = lt_real.dup2(oldfd, newfd);
 	if (fd >= 0 && oldfd != newfd)
 		lt_hh_created(fd, dup_kind(oldfd));
@@ -178,7 +178,7 @@ LT_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	FAIL_IF_UNRESOLVED(dup3);
 	if (newfd == 2 && oldfd != 2)
-		lt_out_keep_stderr();
+		lt_stderr_keep();
 	int fd = lt_real.dup3(oldfd, newfd, flags);
 	if (fd >= 0)
 		lt_hh_created(fd, dup_kind(oldfd));
@@ -245,8 +245,8 @@ LT_EXPORT int close(int fd)
 	 * descriptor is the tracer's, never the program's: leave it open and
 	 * report success. */
 	if (fd == 2)
-		lt_out_keep_stderr();
-	else if (fd >= 3 && fd == lt_out_kept_stderr())
+		lt_stderr_keep();
+	else if (fd >= 3 && fd == lt_stderr_kept())
 		return 0;      /* the report's stream (see below) */
 	lt_fdrec_t rec;
 	if (!lt_guard_depth && lt_tracing() && lt_handle_fd_get(fd, &rec) &&
@@ -266,9 +266,9 @@ LT_EXPORT int close_range(unsigned int lo, unsigned int hi, int flags)
 		errno = e;
 	}
 	if (!(flags & CLOSE_RANGE_CLOEXEC) && lo <= 2 && hi >= 2)
-		lt_out_keep_stderr();
+		lt_stderr_keep();
 	/* the kept stderr stays open: close around it */
-	int k = lt_out_kept_stderr();
+	int k = lt_stderr_kept();
 	if (!(flags & CLOSE_RANGE_CLOEXEC) && k >= 3 && lo <= (unsigned)k && hi >= (unsigned)k) {
 		int r = 0;
 		if (lo < (unsigned)k)
@@ -290,8 +290,8 @@ LT_EXPORT void closefrom(int lo)
 		errno = e;
 	}
 	if (lo <= 2)
-		lt_out_keep_stderr();
-	int k = lt_out_kept_stderr();
+		lt_stderr_keep();
+	int k = lt_stderr_kept();
 	if (k >= 3 && lo <= k && lt_real.close_range) {
 		int e = errno;
 		if (lo < k)

@@ -8,7 +8,7 @@
 
 #include "../handle.h"
 #include "../options.h"
-#include "../report/report.h"
+#include "../vocab.h"
 #include "../stack.h"
 #include "hook.h"
 

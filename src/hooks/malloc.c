@@ -14,18 +14,19 @@
 
 #include "../handle.h"
 #include "../heap.h"
-#include "../init.h"
+#include "../boot.h"
 #include "../intalloc.h"
 #include "../stack.h"
+#include "../sys.h"
 #include "hook.h"
 
 static LT_NOINLINE int boot_tracing(void)
 {
-	return lt_init_early() == 0;
+	return lt_boot() == 0;
 }
 
 /* Whether blocks are recorded: from the program's first allocation on, not
- * only after the constructor (init.c, lt_init_early), so what library
+ * only after the constructor (boot.c, lt_boot), so what library
  * constructors allocate is the program's, tracked and scanned. */
 static inline int mem_tracing(void)
 {
@@ -144,8 +145,7 @@ LT_EXPORT void free(void *p)
 		return;
 	}
 	forget(p, NULL);
-	if (LT_UNLIKELY(__atomic_load_n(&lt_handle_nbufs, __ATOMIC_RELAXED)))
-		lt_handle_check_free(p, lt_real.malloc_usable_size(p));  /* io_uring */
+	lt_handle_freeing(p);     /* io_uring buffers still registered */
 	lt_real.free(p);
 }
 
@@ -245,7 +245,7 @@ LT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 
 static inline size_t page_size(void)
 {
-	return 4096;
+	return lt_sys_page_size();   /* the system's (auxv), 64 KiB on some arm64 kernels */
 }
 #define align_of_memalign(a, n) (a)
 #define size_of_memalign(a, n) (n)

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../report/emit.h"
+#include "../stderr.h"
 #include "hhook.h"
 
 static inline int is_std(FILE *fp)
@@ -33,7 +33,7 @@ static FILE *opened(FILE *fp)
 static void closing(FILE *fp)
 {
 	if (fp == stderr || (fp && fileno(fp) == 2))
-		lt_out_keep_stderr();   /* the report's stream (report/output.c) */
+		lt_stderr_keep();   /* the report's stream (stderr.c) */
 	if (fp && lt_tracing() && !lt_handle_held) {
 		int e = errno;
 		int fd = fileno(fp);
@@ -130,7 +130,7 @@ LT_EXPORT int pclose(FILE *fp)
 LT_EXPORT int fcloseall(void)
 {
 	LT_REAL_OR_ENOSYS(fcloseall, EOF);
-	lt_out_keep_stderr();
+	lt_stderr_keep();
 	if (lt_tracing() && !lt_handle_held) {
 		int e = errno;
 		lt_handle_forget_kind(LT_KIND_FILE);

@@ -36,7 +36,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../handle.h"
 #include "../options.h"
+#include "../sys.h"
 
 #define SYSTEM_DEBUG_ROOT "/usr/lib/debug"
 
@@ -49,12 +51,12 @@ static const char *debug_root(void)
  * crafted name must not block the report). */
 static int open_regular(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int fd = lt_sys_openat(AT_FDCWD, path, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (lt_sys_fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		lt_sys_close(fd);
 		return -1;
 	}
 	return fd;
@@ -66,10 +68,14 @@ static int give(int fd, const char *path, char **name_out)
 {
 	char *copy = strdup(path);
 	if (!copy) {
-		close(fd);
+		lt_sys_close(fd);
 		return -1;
 	}
 	*name_out = copy;
+	/* opened raw, so no hook saw it: mark it as the tracer's, or a later
+	 * report would list it as a descriptor of unknown origin (libdwfl
+	 * closes it with close(), whose hook forgets it) */
+	lt_handle_fd_add(fd, LT_HK_TRACER, 0);
 	return fd;
 }
 
@@ -112,7 +118,7 @@ static int file_crc_is(int fd, GElf_Word want)
 	uLong crc = crc32(0L, Z_NULL, 0);
 	ssize_t n;
 	off_t off = 0;
-	while ((n = pread(fd, buf, sizeof buf, off)) > 0) {
+	while ((n = lt_sys_pread(fd, buf, sizeof buf, off)) > 0) {
 		crc = crc32(crc, buf, (uInt)n);
 		off += n;
 	}
@@ -122,7 +128,7 @@ static int file_crc_is(int fd, GElf_Word want)
 static int same_file(int fd, const char *other)
 {
 	struct stat a, b;
-	return other && fstat(fd, &a) == 0 && stat(other, &b) == 0 && a.st_dev == b.st_dev &&
+	return other && lt_sys_fstat(fd, &a) == 0 && lt_sys_stat(other, &b) == 0 && a.st_dev == b.st_dev &&
 	       a.st_ino == b.st_ino;
 }
 
@@ -137,7 +143,7 @@ static int try_debuglink(const char *path, const char *module_file, const unsign
 	int ok = !same_file(fd, module_file) &&
 		 (idlen ? file_build_id_is(fd, id, idlen) : file_crc_is(fd, crc));
 	if (!ok) {
-		close(fd);
+		lt_sys_close(fd);
 		return -1;
 	}
 	return give(fd, path, name_out);
@@ -207,7 +213,7 @@ static ssize_t altlink_build_id(const char *debug_file, unsigned char *out, size
 	}
 	if (elf)
 		elf_end(elf);
-	close(fd);
+	lt_sys_close(fd);
 	return len;
 }
 

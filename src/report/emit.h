@@ -11,18 +11,11 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b);
 /* Does the text report show this group (show_classes, min_bytes...)? */
 int lt_text_shows(const lt_group_t *g);
 
-/* Expand an output pattern: %p pid, %n sequence, %% percent. Returns 0 or
- * -ENAMETOOLONG / -EINVAL (a lone % or unknown escape). */
-int lt_out_expand(const char *pattern, int pid, unsigned seq, char *out, size_t cap);
 /* Write b to the pattern's file atomically (temp + rename, O_NOFOLLOW,
  * 0600), or to stderr for "stderr". Falls back to stderr with one warning. */
 int lt_out_write(const char *pattern, int pid, unsigned seq, const lt_buf_t *b);
 /* The last path written (for snapshot notifications). */
 const char *lt_out_last_path(void);
-/* Keep a private duplicate of fd 2 before the program closes or replaces
- * it; the report and warnings then go there. The duplicate's number, or -1. */
-void lt_out_keep_stderr(void);
-int lt_out_kept_stderr(void);
 
 /* Render and write the report per the options. */
 void lt_emit_report(const lt_report_t *r);

@@ -1,6 +1,6 @@
 /* Per-handle details at report time (see handleinfo.h). The socket calls
- * (getsockopt, getsockname, getpeername) are not hooked, so the tracer may
- * call libc for them; everything under /proc goes through raw system calls. */
+ * (getsockopt, getsockname, getpeername) and everything under /proc go
+ * through sys.c's raw system calls. */
 #include "handleinfo.h"
 
 #include <arpa/inet.h>
@@ -14,74 +14,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "../hooks/kqabi.h"
+#include "../kqabi.h"
 #include "../intalloc.h"
 #include "../sys.h"
-
-struct dirent64_raw {
-	unsigned long long d_ino;
-	long long d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-	return (x > y) - (x < y);
-}
-
-int lt_hinfo_open_fds(int **out, size_t *n)
-{
-	int dfd = lt_sys_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY, 0);
-	if (dfd < 0)
-		return dfd;
-	size_t cap = 64, cnt = 0;
-	int *v = lt_ia_alloc(cap * sizeof *v);
-	if (!v) {
-		lt_sys_close(dfd);
-		return -ENOMEM;
-	}
-	char buf[4096] __attribute__((aligned(8)));
-	for (;;) {
-		ssize_t got = lt_sys_getdents64(dfd, buf, sizeof buf);
-		if (got < 0) {
-			lt_ia_free(v);
-			lt_sys_close(dfd);
-			return (int)got;
-		}
-		if (got == 0)
-			break;
-		for (ssize_t off = 0; off < got;) {
-			struct dirent64_raw *de = (struct dirent64_raw *)(buf + off);
-			off += de->d_reclen;
-			if (de->d_name[0] < '0' || de->d_name[0] > '9')
-				continue;
-			int fd = 0;
-			for (const char *c = de->d_name; *c >= '0' && *c <= '9'; c++)
-				fd = fd * 10 + (*c - '0');
-			if (fd == dfd)
-				continue;
-			if (cnt == cap) {
-				int *nv = lt_ia_realloc(v, cap * sizeof *v, cap * 2 * sizeof *v);
-				if (!nv) {
-					lt_ia_free(v);
-					lt_sys_close(dfd);
-					return -ENOMEM;
-				}
-				v = nv;
-				cap *= 2;
-			}
-			v[cnt++] = fd;
-		}
-	}
-	lt_sys_close(dfd);
-	qsort(v, cnt, sizeof *v, cmp_int);
-	*out = v;
-	*n = cnt;
-	return 0;
-}
 
 static const char *const tcp_states[] = {
 	"UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
@@ -177,13 +112,13 @@ static void describe_socket(int fd, lt_handle_detail_t *d)
 	int v = 0;
 	socklen_t l = sizeof v;
 	int family = -1, type = -1, proto = -1;
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &l) == 0)
+	if (lt_sys_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &l) == 0)
 		family = v;
 	l = sizeof v;
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &l) == 0)
+	if (lt_sys_getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &l) == 0)
 		type = v;
 	l = sizeof v;
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &l) == 0)
+	if (lt_sys_getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &l) == 0)
 		proto = v;
 	if (family >= 0)
 		d->family = lt_report_strdup(family_name(family));
@@ -193,18 +128,18 @@ static void describe_socket(int fd, lt_handle_detail_t *d)
 	char buf[256];
 	socklen_t sl = sizeof ss;
 	memset(&ss, 0, sizeof ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+	if (lt_sys_getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
 		d->local = lt_report_strdup(addr_str(&ss, sl, buf, sizeof buf));
 	sl = sizeof ss;
 	memset(&ss, 0, sizeof ss);
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+	if (lt_sys_getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
 		d->peer = lt_report_strdup(addr_str(&ss, sl, buf, sizeof buf));
 	if ((family == AF_INET || family == AF_INET6) && type == SOCK_STREAM &&
 	    (proto == IPPROTO_TCP || proto == 0)) {
 		struct tcp_info ti;
 		socklen_t tl = sizeof ti;
 		memset(&ti, 0, sizeof ti);
-		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0) {
+		if (lt_sys_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0) {
 			d->tcp_state = lt_report_strdup(lt_hinfo_tcp_state(ti.tcpi_state));
 			if (ti.tcpi_state == TCP_CLOSE_WAIT) {
 				d->close_wait = 1;

@@ -7,11 +7,6 @@
 
 #include "report.h"
 
-/* Every open descriptor of this process, ascending, in a private-allocator
- * array (the descriptor used to read /proc/self/fd is left out). Reads
- * with raw getdents64: never opendir, which the stdio hooks would see. */
-int lt_hinfo_open_fds(int **out, size_t *n);
-
 /* Fill d for fd (fd, family/type/local/peer/tcp_state/note for sockets,
  * what/path otherwise; strings interned in the report). kind is the traced
  * kind or -1 when unknown; returns the kind to report it as (LT_KIND_SOCKET

@@ -9,7 +9,7 @@
 #include "../fork.h"
 #include "../lt.h"
 #include "../options.h"
-#include "../suppress.h"
+#include "suppress.h"
 #include "emit.h"
 
 static const char *reason_name(int r)
@@ -171,11 +171,13 @@ void lt_json_write(const lt_report_t *r, lt_buf_t *b)
 		lt_buf_puts(b, "],\n");
 	}
 
-	static const char *const cls[] = { "definitely_lost", "indirectly_lost",
-					   "possibly_lost", "still_reachable" };
-	static const char *const kinds[] = { "memory", "handles", "fd", "socket", "file", "dir",
-					     "io_uring_ring", "io_uring_buffer", "io_uring_file",
-					     "kqueue", "kevent_filter" };
+	/* fail_classes bits follow the memory classes' order (options.h) */
+	const char *cls[4];
+	for (int i = 0; i < 4; i++)
+		cls[i] = lt_class_name(i);
+	const char *kinds[LT_FAIL_BITS];
+	for (int i = 0; i < LT_FAIL_BITS; i++)
+		kinds[i] = lt_fail_on_name(i);
 	lt_buf_puts(b, "  \"gate\": {\"counted_classes\": ");
 	write_set(b, cls, 4, (unsigned)lt_opt.fail_classes);
 	lt_buf_puts(b, ", \"counted_kinds\": ");

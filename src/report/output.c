@@ -20,92 +20,22 @@
 #include "../guard.h"
 #include "../handle.h"
 #include "../log.h"
+#include "../stderr.h"
 #include "../sys.h"
+#include "../outpat.h"
 #include "emit.h"
 #include "../options.h"
 
 static char last_path[4096];
-static _Atomic int kept_stderr = -1;
-
-/* The program is about to close or replace descriptor 2 (close, dup2 onto
- * it, fclose(stderr), freopen, close_range, closefrom): keep a private
- * duplicate of the original stderr for the report and the shim's
- * warnings. coreutils close stderr at exit, before the report is written.
- * The duplicate is made only then (a program that keeps its stderr never
- * sees one) and parked at the top of the descriptor range, close-on-exec,
- * where it takes none of the numbers the program gets next. */
-void lt_out_keep_stderr(void)
-{
-	if (atomic_load(&kept_stderr) >= 0)
-		return;
-	struct rlimit rl;
-	long base = 3;
-	if (lt_sys_call6(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0, 0) == 0 &&
-	    rl.rlim_cur >= 64)
-		base = (long)(rl.rlim_cur > 65536 ? 65536 : rl.rlim_cur) - 8;
-	long fd = lt_sys_call6(SYS_fcntl, 2, F_DUPFD_CLOEXEC, base, 0, 0, 0);
-	if (fd < 0 && base > 3)
-		fd = lt_sys_call6(SYS_fcntl, 2, F_DUPFD_CLOEXEC, 3, 0, 0, 0);
-	if (fd < 0)
-		return;           /* fd 2 is not open (or no number is free) */
-	int expect = -1;
-	if (!atomic_compare_exchange_strong(&kept_stderr, &expect, (int)fd)) {
-		lt_sys_close((int)fd);
-		return;
-	}
-	lt_log_set_fd((int)fd);
-	/* the tracer's own: never reported as a descriptor of the program */
-	int e = errno;
-	lt_guard_hold();
-	lt_handle_fd_add((int)fd, LT_HK_TRACER, 0);
-	lt_guard_release();
-	errno = e;
-}
-
-int lt_out_kept_stderr(void)
-{
-	return atomic_load(&kept_stderr);
-}
-
 
 const char *lt_out_last_path(void)
 {
 	return last_path;
 }
 
-int lt_out_expand(const char *pattern, int pid, unsigned seq, char *out, size_t cap)
-{
-	size_t n = 0;
-	for (const char *p = pattern; *p; p++) {
-		char tmp[32];
-		const char *add = tmp;
-		size_t len;
-		if (*p != '%') {
-			tmp[0] = *p;
-			len = 1;
-		} else {
-			p++;
-			switch (*p) {
-			case 'p': len = (size_t)snprintf(tmp, sizeof tmp, "%d", pid); break;
-			case 'n': len = (size_t)snprintf(tmp, sizeof tmp, "%u", seq); break;
-			case '%': tmp[0] = '%'; len = 1; break;
-			default: return -EINVAL;
-			}
-		}
-		if (n + len + 1 > cap)
-			return -ENAMETOOLONG;
-		memcpy(out + n, add, len);
-		n += len;
-	}
-	if (!n)
-		return -EINVAL;
-	out[n] = 0;
-	return 0;
-}
-
 static int to_stderr(const lt_buf_t *b)
 {
-	int k = atomic_load(&kept_stderr);
+	int k = lt_stderr_kept();
 	ssize_t r = lt_sys_write_all(k >= 0 ? k : 2, b->data, b->len);
 	return r < 0 ? (int)r : 0;
 }

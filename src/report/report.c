@@ -22,30 +22,11 @@
 #include "../real.h"
 #include "../sys.h"
 #include "../stack.h"
-#include "../suppress.h"
+#include "suppress.h"
 #include "buf.h"
 #include "emit.h"
 #include "strpool.h"
 #include "symbolize.h"
-
-static const char *const kind_names[LT_KIND_COUNT] = {
-	"memory", "fd", "socket", "file", "dir", "io_uring_ring",
-	"io_uring_buffer", "io_uring_file", "kqueue", "kevent_filter",
-};
-static const char *const class_names[LT_CLASS_COUNT] = {
-	"definitely_lost", "indirectly_lost", "possibly_lost",
-	"still_reachable", "unclassified", "open",
-};
-
-const char *lt_kind_name(int kind)
-{
-	return kind >= 0 && kind < LT_KIND_COUNT ? kind_names[kind] : "unknown";
-}
-
-const char *lt_class_name(int cls)
-{
-	return cls >= 0 && cls < LT_CLASS_COUNT ? class_names[cls] : "unknown";
-}
 
 void lt_handle_detail_init(lt_handle_detail_t *d)
 {
@@ -138,7 +119,7 @@ int lt_report_kind_counts(int kind)
 	unsigned m = (unsigned)lt_opt.fail_on;
 	if (kind == LT_KIND_MEMORY)
 		return !!(m & LT_FAIL_MEMORY);
-	return !!(m & LT_FAIL_HANDLES) || !!(m & (1u << (kind + 1)));
+	return !!(m & LT_FAIL_HANDLES) || !!(m & LT_FAIL_KIND(kind));
 }
 
 static int group_leaked(const lt_group_t *g)
@@ -201,9 +182,8 @@ static int is_allocator_frame(const char *fn)
 	return 0;
 }
 
-static void symbolize_groups(lt_report_t *r)
+static void symbolize_groups(lt_report_t *r, lt_sym_t *sym)
 {
-	lt_sym_t *sym = lt_sym_open();
 	if (!sym)
 		return;
 	for (size_t i = 0; i < r->ngroups; i++) {
@@ -231,7 +211,6 @@ static void symbolize_groups(lt_report_t *r)
 		memcpy(g->frames, tmp + skip, (size_t)(n - skip) * sizeof(lt_frame_t));
 		g->nframes = n - skip;
 	}
-	lt_sym_close(sym);
 }
 
 static void collect_memory(lt_report_t *r)
@@ -243,9 +222,12 @@ static void collect_memory(lt_report_t *r)
 	double pause = 0;
 
 	if (lt_opt.classify) {
+		char note[256];
 		if (lt_reach_classify_live(&blocks, &n, &map_bytes, &cls, &cls_bytes,
-					   &pause, &r->classify_note) == 0)
+					   &pause, note, sizeof note) == 0) {
 			r->classified = 1;
+			r->classify_note = note[0] ? lt_report_strdup(note) : NULL;
+		}
 	}
 	if (!r->classified) {
 		lt_heap_lock_all();
@@ -387,25 +369,31 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 	r.reason = reason;
 	r.signo = signo;
 	r.sequence = sequence++;
-	r.pid = (int)getpid();
-	r.ppid = (int)getppid();
+	r.pid = (int)lt_sys_getpid();
+	r.ppid = (int)lt_sys_getppid();
 	r.fork_parent_pid = lt_fork_parent_pid;
 	r.exe = lt_report_strdup(self_exe());
 	r.uptime_ms = lt_clock_ms();
 	r.unknown_frees = lt_heap_unknown_frees();
 
+	/* the pipeline: classify and group (memory, then handles), suppress,
+	 * total, sort, gate, symbolize, emit - with one symbolizer session,
+	 * opened when suppressions or the output first need it */
 	if (lt_real_foreign_malloc)
 		r.memory_note = foreign_allocator_note();
 	else
 		collect_memory(&r);
 	if (lt_opt.track_fds)
 		lt_handle_collect(&r);
-	lt_supp_apply(&r);
+	lt_sym_t *sym = lt_supp_active() ? lt_sym_open() : NULL;
+	lt_supp_apply(&r, sym);
 	totals(&r);
 
 	r.sorted = lt_ia_alloc((r.ngroups ? r.ngroups : 1) * sizeof *r.sorted);
 	if (!r.sorted) {
 		lt_log_warn("out of memory sorting the report");
+		if (sym)
+			lt_sym_close(sym);
 		free_report(&r);
 		return -ENOMEM;
 	}
@@ -415,9 +403,13 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 	qsort(r.sorted, r.ngroups, sizeof *r.sorted, cmp_groups);
 	gate(&r);
 	if (wanted(&r)) {
-		symbolize_groups(&r);
+		if (!sym)
+			sym = lt_sym_open();
+		symbolize_groups(&r, sym);
 		lt_emit_report(&r);
 	}
+	if (sym)
+		lt_sym_close(sym);
 	if (gate_failed)
 		*gate_failed = r.gate_failed;
 	last_pause_ms = r.pause_ms;

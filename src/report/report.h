@@ -8,38 +8,12 @@
 #include <stdint.h>
 
 #include "../uthash_alloc.h"
+#include "../vocab.h"
 #include <uthash.h>
-
-enum lt_kind {
-	LT_KIND_MEMORY = 0,
-	LT_KIND_FD,
-	LT_KIND_SOCKET,
-	LT_KIND_FILE,
-	LT_KIND_DIR,
-	LT_KIND_IO_URING_RING,
-	LT_KIND_IO_URING_BUFFER,
-	LT_KIND_IO_URING_FILE,
-	LT_KIND_KQUEUE,
-	LT_KIND_KEVENT_FILTER,
-	LT_KIND_COUNT
-};
-
-enum lt_class {
-	LT_CLASS_DEFINITE = 0,
-	LT_CLASS_INDIRECT,
-	LT_CLASS_POSSIBLE,
-	LT_CLASS_REACHABLE,
-	LT_CLASS_UNCLASSIFIED,
-	LT_CLASS_OPEN,          /* handles */
-	LT_CLASS_COUNT
-};
 
 enum lt_reason { LT_REASON_EXIT, LT_REASON_SNAPSHOT, LT_REASON_SIGNAL };
 
 #define LT_ORIGIN_FORK 2
-
-const char *lt_kind_name(int kind);
-const char *lt_class_name(int cls);
 
 /* One symbolized frame. Strings are interned for the report's lifetime. */
 typedef struct lt_frame {
@@ -139,7 +113,10 @@ unsigned lt_report_next_sequence(void);
 double lt_report_last_pause_ms(void);
 void lt_report_reset_sequence(void);
 
-/* Handle groups: filled by the handle tracker (handle.c) at report time. */
+/* Handle groups (handles.c): from a copy of the handle tables, described
+ * outside their lock. */
 void lt_handle_collect(lt_report_t *r);
+/* A symbolized stack on stderr (the handle tables' stack printer). */
+void lt_handle_print_stack(const char *title, uint32_t stack);
 
 #endif

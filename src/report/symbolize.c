@@ -204,7 +204,7 @@ const char *lt_sym_demangle(const char *name)
 	if (status != 0 || !d)
 		return intern(name);
 	const char *r = intern(d);
-	free(d);       /* made by malloc under the guard: private allocator */
+	lt_real_program_free(d);   /* made by malloc under the guard: private allocator */
 	return r;
 }
 
@@ -492,7 +492,7 @@ static int resolve(lt_sym_t *s, Dwfl *dwfl, uintptr_t pc, lt_frame_t *out, int f
 	out[n].line = cur_line;
 	out[n].module = out[0].module;
 	out[n].inlined = 0;
-	free(scopes);
+	lt_real_program_free(scopes);
 	return n + 1;
 }
 

@@ -9,7 +9,7 @@
 #include "../log.h"
 #include "../fork.h"
 #include "../options.h"
-#include "../suppress.h"
+#include "suppress.h"
 #include "emit.h"
 
 static const char *class_title(const lt_group_t *g)

@@ -1,12 +1,12 @@
 /* libFuzzer harness for the suppression parser and pattern matcher
- * (src/suppress.c): the input up to the first NUL byte is a suppression
+ * (src/report/suppress.c): the input up to the first NUL byte is a suppression
  * file; after it come a pattern and a subject (split at the next NUL) for
  * lt_supp_match. No input may crash either. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "suppress.h"
+#include "report/suppress.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

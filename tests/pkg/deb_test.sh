@@ -11,7 +11,7 @@ set -u
 src=$1
 for t in dpkg-buildpackage dh dpkg-deb fakeroot; do
 	if ! command -v "$t" >/dev/null 2>&1; then
-		echo "SKIP: $t is not installed (tools/setup.sh --test-deps installs dpkg-dev, debhelper, fakeroot)"
+		echo "SKIP: $t is not installed (scripts/setup.sh --test-deps installs dpkg-dev, debhelper, fakeroot)"
 		exit 77
 	fi
 done

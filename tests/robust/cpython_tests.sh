@@ -8,7 +8,7 @@
 #
 #   tests/robust/cpython_tests.sh [BUILD_DIR]     (default: build)
 #
-# Fails when python3.11 or its test suite is missing (tools/setup.sh
+# Fails when python3.11 or its test suite is missing (scripts/setup.sh
 # --test-deps installs them): a test that ran nothing must not pass.
 # Ends with "N passed, N failed" (passed = test methods that agree).
 set -u

@@ -24,7 +24,7 @@ WORK=$(mktemp -d /tmp/lt-memcheck-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
 if ! command -v valgrind >/dev/null; then
-	echo "memcheck_compare: valgrind is not installed (tools/setup.sh --test-deps)"
+	echo "memcheck_compare: valgrind is not installed (scripts/setup.sh --test-deps)"
 	echo "0 passed, 1 failed"
 	exit 1
 fi

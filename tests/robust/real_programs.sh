@@ -6,7 +6,7 @@
 #
 #   tests/robust/real_programs.sh [BUILD_DIR]     (default: build)
 #
-# Installs nothing (tools/setup.sh --test-deps does); a program that is not
+# Installs nothing (scripts/setup.sh --test-deps does); a program that is not
 # installed is skipped with a reason. Servers listen on 127.0.0.1 only, on
 # ports chosen at run time, and the script stops every server it starts.
 # Ends with "N passed, N failed"; exit status 1 when anything failed.
@@ -132,7 +132,7 @@ need() {
 	shift
 	for c in "$@"; do
 		if ! command -v "$c" >/dev/null 2>&1; then
-			echo "skip $name: $c is not installed (tools/setup.sh --test-deps)"
+			echo "skip $name: $c is not installed (scripts/setup.sh --test-deps)"
 			skipped=$((skipped + 1))
 			return 1
 		fi

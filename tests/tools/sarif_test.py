@@ -17,7 +17,7 @@ import tempfile
 try:
     import jsonschema
 except ImportError:
-    sys.exit("sarif_test: python3-jsonschema is missing (tools/setup.sh --test-deps installs it)")
+    sys.exit("sarif_test: python3-jsonschema is missing (scripts/setup.sh --test-deps installs it)")
 
 tool, src, server, workdir = sys.argv[1:5]
 data = os.path.join(src, "data")

@@ -19,11 +19,11 @@ Test(reportfile, loads_every_field_of_basic)
 	cr_expect(r.gate_failed);
 	cr_expect_eq(r.gate_exitcode, 23);
 	cr_expect_eq(r.leaked_bytes, 352);
-	cr_expect_eq(r.by_class[LT_CLASS_STILL_REACHABLE].bytes, 1000);
+	cr_expect_eq(r.by_class[LT_CLASS_REACHABLE].bytes, 1000);
 	cr_assert_eq(r.ngroups, 10);
 	const struct lt_group *g = &r.groups[0];
 	cr_expect_str_eq(g->kind, "memory");
-	cr_expect_eq(g->class_, LT_CLASS_DEFINITELY_LOST);
+	cr_expect_eq(g->class_, LT_CLASS_DEFINITE);
 	cr_expect(g->is_memory);
 	cr_expect_eq(g->bytes, 320);
 	cr_expect_eq(g->count, 2);

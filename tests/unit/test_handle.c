@@ -15,6 +15,8 @@
 #include "report/handleinfo.h"
 #include "report/report.h"
 #include "stack.h"
+#include "sys.h"
+#include "sysfile.h"
 
 static void fresh(void)
 {
@@ -160,7 +162,7 @@ Test(handle, open_fds_lists_what_the_kernel_has)
 	cr_assert_eq(pipe(p), 0);
 	int *v = NULL;
 	size_t n = 0;
-	cr_assert_eq(lt_hinfo_open_fds(&v, &n), 0);
+	cr_assert_eq(lt_sys_open_fds(&v, &n), 0);
 	int seen0 = 0, seen1 = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (i)
@@ -172,7 +174,7 @@ Test(handle, open_fds_lists_what_the_kernel_has)
 	close(p[1]);
 	lt_ia_free(v);
 	v = NULL;
-	cr_assert_eq(lt_hinfo_open_fds(&v, &n), 0);
+	cr_assert_eq(lt_sys_open_fds(&v, &n), 0);
 	for (size_t i = 0; i < n; i++)
 		cr_assert_neq(v[i], p[1]);
 	close(p[0]);

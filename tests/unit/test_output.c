@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "outpat.h"
 #include "report/emit.h"
 
 Test(output, expand_patterns)

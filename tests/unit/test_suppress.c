@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "suppress.h"
+#include "report/suppress.h"
 
 Test(suppress, pattern_language)
 {

@@ -1,5 +1,5 @@
 /* The kqueue test double's <sys/event.h>: libkqueue's Linux layout and
- * numbers (the shim's src/hooks/kqabi.h uses the same), so test programs
+ * numbers (the shim's src/kqabi.h uses the same), so test programs
  * are written as they would be against libkqueue or a BSD libc. */
 #ifndef KQDOUBLE_SYS_EVENT_H
 #define KQDOUBLE_SYS_EVENT_H

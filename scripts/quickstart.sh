@@ -3,7 +3,7 @@
 # server under leaktrace, printing its report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh
+scripts/setup.sh
 echo
 echo "\$ build/tools/leaktrace --exitcode=0 --show-reachable -- build/tests/programs/core/example_server"
 exec build/tools/leaktrace --exitcode=0 --show-reachable -- build/tests/programs/core/example_server

@@ -12,13 +12,14 @@
 
 #include <string.h>
 
-#include "intalloc.h"
-#include "lt.h"
-#include "log.h"
-#include "options.h"
-#include "stack.h"
-#include "sys.h"
-#include "report/symbolize.h"
+#include "../intalloc.h"
+#include "../lt.h"
+#include "../log.h"
+#include "../options.h"
+#include "../stack.h"
+#include "../sys.h"
+#include "../sysfile.h"
+#include "symbolize.h"
 
 typedef struct rule {
 	char *text;          /* the whole rule, "leak:foo" */
@@ -217,13 +218,17 @@ static int eligible(const lt_group_t *g)
 	return 1;
 }
 
-void lt_supp_apply(lt_report_t *r)
+int lt_supp_active(void)
+{
+	return nrules > 0;
+}
+
+void lt_supp_apply(lt_report_t *r, lt_sym_t *sym)
 {
 	for (size_t i = 0; i < nrules; i++)
 		rules[i].hits = rules[i].bytes = rules[i].blocks = rules[i].handles = 0;
 	if (!nrules)
 		return;
-	lt_sym_t *sym = lt_sym_open();
 	if (!sym) {
 		lt_log_warn_once("cannot symbolize stacks: suppressions are not applied");
 		return;
@@ -253,7 +258,6 @@ void lt_supp_apply(lt_report_t *r)
 			ru->handles += g->count;
 		}
 	}
-	lt_sym_close(sym);
 }
 
 void lt_supp_write_json(lt_buf_t *b)

@@ -4,7 +4,7 @@
 # summing every Criterion test and every non-Criterion test executable.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh --test-deps || exit 1
+scripts/setup.sh --test-deps || exit 1
 meson test -C build --print-errorlogs --num-processes 2 "$@"
 status=$?
 python3 - <<'PY'

@@ -2,8 +2,8 @@
 #ifndef LT_SUPPRESS_H
 #define LT_SUPPRESS_H
 
-#include "report/buf.h"
-#include "report/report.h"
+#include "buf.h"
+#include "report.h"
 
 /* Load the files named by the suppressions option (comma-separated; once).
  * A malformed line is one error naming the file and line; the other rules
@@ -23,8 +23,12 @@ int lt_supp_match(const char *pattern, const char *s);
  * Returns the rule text ("leak:foo"). */
 const char *lt_supp_match_frames(const lt_frame_t *f, int n, int *rule_index);
 
-/* Mark matching groups (sets g->suppressed_by). Symbolizes what it needs. */
-void lt_supp_apply(lt_report_t *r);
+/* 1 when rules are loaded (the report then opens its symbolizer early). */
+int lt_supp_active(void);
+/* Mark matching groups (sets g->suppressed_by), symbolizing their stacks
+ * with the report's session sym (NULL: cannot symbolize, one warning). */
+struct lt_sym;
+void lt_supp_apply(lt_report_t *r, struct lt_sym *sym);
 /* Append ",\n  \"suppressions\": [...]" when rules are loaded. */
 void lt_supp_write_json(lt_buf_t *b);
 /* "Suppressions used:" lines for the text report (LeakSanitizer's form). */

@@ -8,14 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../api.h"
-#include "../guard.h"
-#include "../init.h"
-#include "../log.h"
-#include "../options.h"
-#include "../snapshot.h"
-#include "../report/emit.h"
-#include "../report/report.h"
+#include "api.h"
+#include "guard.h"
+#include "init.h"
+#include "log.h"
+#include "options.h"
+#include "signals.h"
+#include "report/emit.h"
+#include "report/report.h"
 
 /* The stack pointer of the exported function's caller: just above the
  * saved frame pointer and return address of its frame (the shim is built

@@ -1,4 +1,5 @@
-/* Snapshot and termination signals (see signal.h).
+/* Snapshot and termination signals (see signals.h; not signal.h, which
+ * would shadow <signal.h> for every file of this folder).
  *
  * Signal handlers do only async-signal-safe work: they bump a futex word
  * and wake the shim's helper thread, which builds the report. No descriptor
@@ -12,7 +13,8 @@
  * handler has the helper write a report with reason "signal", waits for it
  * (bounded), then restores the default action and lets the signal kill the
  * process, so the parent sees the same status as without the shim. */
-#include "snapshot.h"
+#include "signals.h"
+#include "signame.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -23,21 +25,22 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "guard.h"
+#include "helper.h"
 #include "intalloc.h"
 #include "lock.h"
 #include "log.h"
 #include "options.h"
 #include "real.h"
+#include "sigtab.h"
 #include "report/emit.h"
 #include "report/report.h"
 #include "sys.h"
+#include "sysfile.h"
 
 static int snap_signo;
 static _Atomic unsigned requests;      /* futex word: bumped by every request */
@@ -52,8 +55,6 @@ static lt_lock_t report_lock = LT_LOCK_INIT;
 /* signals whose default action we replace while the program has not */
 static const int term_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
 				    SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
-static unsigned char ours[NSIG];       /* 1: our handler is installed */
-static struct sigaction app_action[NSIG]; /* what the program believes is set */
 
 void lt_signal_report_lock(void)
 {
@@ -65,62 +66,23 @@ void lt_signal_report_unlock(void)
 	lt_unlock(&report_lock);
 }
 
-static long futex(_Atomic unsigned *addr, int op, unsigned val, const struct timespec *ts)
-{
-	return syscall(SYS_futex, (unsigned *)addr, op | FUTEX_PRIVATE_FLAG, val, ts, NULL, 0);
-}
-
-int lt_signal_parse(const char *s)
-{
-	if (!s || !*s || !strcmp(s, "off") || !strcmp(s, "0") || !strcmp(s, "none"))
-		return 0;
-	if (!strncmp(s, "SIG", 3))
-		s += 3;
-	static const struct { const char *n; int v; } names[] = {
-		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "HUP", SIGHUP }, { "WINCH", SIGWINCH },
-		{ "URG", SIGURG }, { "PWR", SIGPWR }, { "PROF", SIGPROF }, { "VTALRM", SIGVTALRM },
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (!strcmp(s, names[i].n))
-			return names[i].v;
-	char *end;
-	if (!strncmp(s, "RTMIN", 5)) {
-		long off = 0;
-		if (s[5] == '+') {
-			off = strtol(s + 6, &end, 10);
-			if (*end || off < 0)
-				return -1;
-		} else if (s[5]) {
-			return -1;
-		}
-		return SIGRTMIN + off <= SIGRTMAX ? (int)(SIGRTMIN + off) : -1;
-	}
-	long v = strtol(s, &end, 10);
-	if (*end || v <= 0 || v >= NSIG || v == SIGKILL || v == SIGSTOP)
-		return -1;
-	return (int)v;
-}
-
 static void snapshot_handler(int sig)
 {
 	(void)sig;
 	int e = errno;
 	atomic_fetch_add_explicit(&requests, 1, memory_order_release);
-	futex(&requests, FUTEX_WAKE, 1, NULL);
+	lt_sys_futex(&requests, FUTEX_WAKE, 1, NULL);
 	errno = e;
 }
 
 static void die_of(int sig)
 {
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	lt_real.sigaction ? lt_real.sigaction(sig, &dfl, NULL) : sigaction(sig, &dfl, NULL);
+	lt_sig_default(sig);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, sig);
-	syscall(SYS_tgkill, lt_sys_getpid(), lt_sys_gettid(), sig);
-	syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, sizeof(long));
+	lt_sys_tgkill(lt_sys_getpid(), lt_sys_gettid(), sig);
+	lt_sys_sigmask(SIG_UNBLOCK, &set, NULL);
 	/* a synchronous fault re-executes the faulting instruction on return */
 }
 
@@ -136,10 +98,10 @@ static void fatal_handler(int sig, siginfo_t *si, void *uc)
 	if (helper_started && self != atomic_load(&helper_tid) && !lt_guard_depth &&
 	    atomic_compare_exchange_strong(&fatal_signo, &expect, sig)) {
 		atomic_fetch_add_explicit(&requests, 1, memory_order_release);
-		futex(&requests, FUTEX_WAKE, 1, NULL);
+		lt_sys_futex(&requests, FUTEX_WAKE, 1, NULL);
 		struct timespec ts = { 1, 0 };
 		for (int waited = 0; waited < 30 && !atomic_load(&fatal_done); waited++)
-			futex(&fatal_done, FUTEX_WAIT, 0, &ts);
+			lt_sys_futex(&fatal_done, FUTEX_WAIT, 0, &ts);
 	}
 	die_of(sig);
 }
@@ -157,7 +119,10 @@ static void snapshot_now(void)
 			    (unsigned long long)(lt_clock_abs_ms() - t0), lt_report_last_pause_ms());
 }
 
-void lt_signal_main_exiting(void)
+/* The main thread is about to pthread_exit (lt_helper_main_exiting): the
+ * helper then ends itself once it is the last thread, so glibc's exit(0)
+ * can run. */
+static void main_exiting(void)
 {
 	/* glibc does not count the helper: it ends the process by itself */
 	if (helper_uncounted)
@@ -165,7 +130,7 @@ void lt_signal_main_exiting(void)
 	if (!helper_started || atomic_exchange(&main_gone, 1))
 		return;
 	/* wake the helper without making a snapshot request */
-	futex(&requests, FUTEX_WAKE, 1, NULL);
+	lt_sys_futex(&requests, FUTEX_WAKE, 1, NULL);
 }
 
 /* Threads in the process, from /proc/self/status (-1 when unknown). */
@@ -202,8 +167,9 @@ static void *helper_main(void *arg)
 	(void)arg;
 	lt_guard_hold();        /* the helper's whole life is tracer work */
 	atomic_store(&helper_tid, lt_sys_gettid());
-	futex((_Atomic unsigned *)&helper_tid, FUTEX_WAKE, INT_MAX, NULL);
-	prctl(PR_SET_NAME, "leaktrace", 0, 0, 0);
+	lt_helper_set(atomic_load(&helper_tid), main_exiting);
+	lt_sys_futex((_Atomic unsigned *)&helper_tid, FUTEX_WAKE, INT_MAX, NULL);
+	lt_sys_set_thread_name("leaktrace");
 	unsigned handled = 0;   /* requests made before this thread ran count too */
 	uint64_t next_tick = lt_opt.snapshot_interval
 				     ? lt_clock_abs_ms() + (uint64_t)lt_opt.snapshot_interval * 1000
@@ -217,7 +183,7 @@ static void *helper_main(void *arg)
 			lt_signal_report_lock();
 			lt_report_run(LT_REASON_SIGNAL, sig, NULL);
 			atomic_store(&fatal_done, 1);
-			futex(&fatal_done, FUTEX_WAKE, INT_MAX, NULL);
+			lt_sys_futex(&fatal_done, FUTEX_WAKE, INT_MAX, NULL);
 			for (;;)
 				pause();
 		}
@@ -258,7 +224,7 @@ static void *helper_main(void *arg)
 			ts.tv_nsec = (long)(left % 1000) * 1000000;
 			tp = &ts;
 		}
-		futex(&requests, FUTEX_WAIT, seen, tp);
+		lt_sys_futex(&requests, FUTEX_WAIT, seen, tp);
 	}
 	return NULL;
 }
@@ -295,13 +261,13 @@ static int start_helper(void)
 	 * snapshot handler runs on a program thread and only wakes the helper;
 	 * the scan's stop-the-world skips the helper (world.c) */
 	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
+	lt_sys_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 1 << 20);
 	int rc = pthread_create(&t, &attr, helper_main, NULL);
 	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	lt_sys_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
 		lt_log_warn("cannot start the helper thread (%s): no snapshots or signal reports",
 			    strerror(rc));
@@ -311,15 +277,26 @@ static int start_helper(void)
 	 * away (a short program's exit) must know which thread to leave be */
 	struct timespec ts = { 0, 10 * 1000000 };
 	for (int i = 0; i < 100 && !atomic_load(&helper_tid); i++)
-		futex((_Atomic unsigned *)&helper_tid, FUTEX_WAIT, 0, &ts);
+		lt_sys_futex((_Atomic unsigned *)&helper_tid, FUTEX_WAIT, 0, &ts);
 	uncount_helper();
 	helper_started = 1;
 	return 0;
 }
 
+/* The program installed its own handler on a signal of ours. */
+static void released(int signo)
+{
+	if (signo == snap_signo) {
+		lt_log_note("the program installed its own handler for signal %d, the snapshot signal; "
+			    "snapshots on it are off (set LEAKTRACE_OPTIONS=snapshot_signal=SIGUSR2 or "
+			    "another free signal)", signo);
+		snap_signo = 0;
+	}
+}
+
 static void install(int sig, void (*h)(int), void (*sa)(int, siginfo_t *, void *))
 {
-	struct sigaction act, old;
+	struct sigaction act;
 	memset(&act, 0, sizeof act);
 	sigemptyset(&act.sa_mask);
 	if (sa) {
@@ -329,10 +306,7 @@ static void install(int sig, void (*h)(int), void (*sa)(int, siginfo_t *, void *
 		act.sa_handler = h;
 		act.sa_flags = SA_RESTART;
 	}
-	if (lt_real.sigaction(sig, &act, &old) == 0) {
-		app_action[sig] = old;
-		ours[sig] = 1;
-	}
+	lt_sig_own(sig, &act, LT_SIG_YIELD, released);
 }
 
 void lt_signal_init(void)
@@ -364,45 +338,24 @@ void lt_signal_init(void)
 	}
 }
 
-int lt_signal_app_takes(int signo, const void *handler, int is_ignore)
+void lt_signal_prefork(void)
 {
-	if (signo <= 0 || signo >= NSIG || !ours[signo])
-		return 0;
-	/* SIG_DFL keeps ours: on a termination signal it reports, then dies
-	 * as the default action would; on the snapshot signal it is what the
-	 * shim put in place of the default from the start. Programs reset
-	 * every signal to SIG_DFL before exec (git's run-command does), and
-	 * that must neither turn snapshots off nor print a warning. */
-	if (handler == (const void *)SIG_DFL && !is_ignore)
-		return -1;
-	ours[signo] = 0;
-	if (signo == snap_signo) {
-		lt_log_note("the program installed its own handler for signal %d, the snapshot signal; "
-			    "snapshots on it are off (set LEAKTRACE_OPTIONS=snapshot_signal=SIGUSR2 or "
-			    "another free signal)", signo);
-		snap_signo = 0;
-	}
-	return 1;
+	lt_signal_report_lock();
 }
 
-/* sigaction/signal hooks report what the program set, not our handler */
-const struct sigaction *lt_signal_app_action(int signo)
+void lt_signal_postfork_parent(void)
 {
-	return signo > 0 && signo < NSIG && ours[signo] ? &app_action[signo] : NULL;
-}
-
-void lt_signal_set_app_action(int signo, const struct sigaction *act)
-{
-	if (signo > 0 && signo < NSIG)
-		app_action[signo] = *act;
+	lt_signal_report_unlock();
 }
 
 void lt_signal_postfork_child(void)
 {
 	lt_lock_reset(&report_lock);
+	lt_report_reset_sequence();
 	atomic_store(&fatal_signo, 0);
 	atomic_store(&fatal_done, 0);
 	atomic_store(&helper_tid, 0);
+	lt_helper_set(0, NULL);
 	atomic_store(&main_gone, 0);
 	helper_started = 0;
 	helper_uncounted = 0;
@@ -410,7 +363,4 @@ void lt_signal_postfork_child(void)
 		start_helper();
 }
 
-int lt_signal_helper_tid(void)
-{
-	return atomic_load(&helper_tid);
-}
+

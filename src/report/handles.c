@@ -1,0 +1,128 @@
+/* Handle groups for a report: a copy of the handle tables taken under their
+ * lock (lt_handle_snapshot), then every open handle described from the
+ * kernel (socket state, /proc/self/fd links) and grouped, with no table
+ * lock held: the program's close() and socket() never wait on a report. */
+#include <errno.h>
+#include <string.h>
+
+#include "../handle.h"
+#include "../log.h"
+#include "../options.h"
+#include "../stack.h"
+#include "../sys.h"
+#include "../sysfile.h"
+#include "handleinfo.h"
+#include "report.h"
+#include "symbolize.h"
+
+static void add_group(lt_report_t *r, int kind, int origin, uint32_t stack, uint64_t bytes,
+		      uint32_t ms, const lt_handle_detail_t *d)
+{
+	lt_group_t *g = lt_report_group(r, kind, LT_CLASS_OPEN, origin, stack);
+	if (!g)
+		return;
+	lt_group_add(g, bytes, ms);
+	lt_group_add_handle(g, d);
+}
+
+void lt_handle_collect(lt_report_t *r)
+{
+	int e = errno;
+	int *open = NULL;
+	size_t n = 0;
+	if (lt_sys_open_fds(&open, &n) != 0) {
+		lt_log_warn("cannot list /proc/self/fd; handles are not reported");
+		errno = e;
+		return;
+	}
+	lt_handle_snapshot_t snap;
+	int rc = lt_handle_snapshot(open, n, &snap);
+	lt_ia_free(open);
+	if (rc) {
+		errno = e;
+		return;
+	}
+
+	for (size_t i = 0; i < snap.nfds; i++) {
+		int fd = snap.fds[i].fd;
+		lt_fdrec_t s = snap.fds[i].rec;
+		if (s.kind == LT_HK_TRACER)
+			continue;
+		lt_handle_detail_t d;
+		lt_handle_detail_init(&d);
+		if (s.kind == LT_HK_NONE || s.kind == LT_HK_INHERITED) {
+			if (s.kind == LT_HK_INHERITED && !lt_opt.report_inherited)
+				continue;
+			int kind = lt_hinfo_describe(fd, -1, &d);
+			d.note = lt_report_strdup(s.kind == LT_HK_INHERITED
+				? "inherited: open before leaktrace started"
+				: "open but never seen created (raw system call, io_uring or library internals)");
+			add_group(r, kind, 1, 0, 0, 0, &d);
+			continue;
+		}
+		/* a standard stream the program set up itself (dup2 onto 0-2, as
+		 * every shell pipeline and $(...) does): valgrind's --track-fds
+		 * counts these as "std", never as leaks, and so does the report */
+		if (fd <= 2)
+			continue;
+		lt_hinfo_describe(fd, s.kind, &d);
+		add_group(r, s.kind, 0, s.stack, 0, s.ms, &d);
+	}
+
+	for (size_t i = 0; i < snap.nrsrcs; i++) {
+		const lt_handle_snap_rsrc_t *x = &snap.rsrcs[i];
+		lt_handle_detail_t d;
+		lt_handle_detail_init(&d);
+		d.ring_fd = x->key.ring_fd;
+		d.index = x->key.index;
+		if (x->key.type == LT_RSRC_FILE) {
+			d.fd = x->file_fd;
+			add_group(r, LT_KIND_IO_URING_FILE, 0, x->stack, 0, x->ms, &d);
+			continue;
+		}
+		d.addr = x->addr;
+		d.length = x->len;
+		if (x->key.type == LT_RSRC_BUFRING)
+			d.what = lt_report_strdup("buffer ring");
+		if (x->freed)
+			d.note = lt_report_strdup("freed with free() while still registered");
+		add_group(r, LT_KIND_IO_URING_BUFFER, 0, x->stack, x->len, x->ms, &d);
+	}
+
+	for (size_t i = 0; i < snap.nfilters; i++) {
+		const lt_handle_snap_filter_t *f = &snap.filters[i];
+		lt_handle_detail_t d;
+		lt_handle_detail_init(&d);
+		d.fd = f->key.kq;
+		d.ident = (long long)f->key.ident;
+		d.filter = lt_report_strdup(lt_hinfo_filter_name(f->key.filter));
+		add_group(r, LT_KIND_KEVENT_FILTER, 0, f->stack, 0, f->ms, &d);
+	}
+	lt_handle_snapshot_free(&snap);
+	errno = e;
+}
+
+/* The handle tables' stack printer (lt_handle_set_stack_printer): a
+ * symbolized stack on stderr, one frame a line. */
+void lt_handle_print_stack(const char *title, uint32_t sid)
+{
+	const lt_stack_t *st = lt_stack_get(sid);
+	lt_log_info("  %s:", title);
+	if (!st)
+		return;
+	lt_sym_t *sym = lt_sym_open();
+	for (uint32_t i = 0; i < st->depth; i++) {
+		lt_frame_t f[8];
+		int n = sym ? lt_sym_lookup(sym, st->pc[i], f, 8, 1) : 0;
+		if (n <= 0) {
+			lt_log_info("    #%u 0x%llx", i, (unsigned long long)st->pc[i]);
+			continue;
+		}
+		for (int k = 0; k < n; k++)
+			lt_log_info("    #%u 0x%llx in %s %s:%d", i, (unsigned long long)f[k].addr,
+				    f[k].function ? f[k].function : "??",
+				    f[k].file ? f[k].file : (f[k].module ? f[k].module : "??"), f[k].line);
+	}
+	if (sym)
+		lt_sym_close(sym);
+}
