@@ -11,12 +11,7 @@
 # Fails when python3.11 or its test suite is missing (scripts/setup.sh
 # --test-deps installs them): a test that ran nothing must not pass.
 # Ends with "N passed, N failed" (passed = test methods that agree).
-set -u
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
-BUILD=${1:-build}
-[[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
-SHIM=$BUILD/src/libleaktrace.so
+source "$(dirname "$0")/common.sh"
 PY=/usr/bin/python3.11
 SUITES=(test_threading test_signal test_subprocess test_faulthandler test_os test_fork1
 	test_wait4 test_threadsignals test_select test_epoll test_mmap)

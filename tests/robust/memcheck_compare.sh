@@ -10,12 +10,7 @@
 # A program that is not installed is skipped with a reason; when valgrind
 # itself is missing, or every program is skipped, the script fails (a test
 # that compares nothing must not pass). Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
-BUILD=${1:-build}
-[[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
-SHIM=$BUILD/src/libleaktrace.so
+source "$(dirname "$0")/common.sh"
 PY=/usr/bin/python3
 TIMEOUT=${LT_REAL_TIMEOUT:-300}
 

@@ -10,12 +10,7 @@
 # installed is skipped with a reason. Servers listen on 127.0.0.1 only, on
 # ports chosen at run time, and the script stops every server it starts.
 # Ends with "N passed, N failed"; exit status 1 when anything failed.
-set -u
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
-BUILD=${1:-build}
-[[ $BUILD = /* ]] || BUILD=$ROOT/$BUILD
-SHIM=$BUILD/src/libleaktrace.so
+source "$(dirname "$0")/common.sh"
 TIMEOUT=${LT_REAL_TIMEOUT:-60}
 PY=$(command -v python3)
 export LT_BUILD=$BUILD   # scripts run the suite's own programs from here
