@@ -1,5 +1,5 @@
 /* The leaktrace command: subcommand dispatch. Running a program is the
- * default (`leaktrace [options] -- PROGRAM`); `diff`, `report` and
+ * default (`leaktrace [options] -- PROGRAM`); `diff`, `report`, `trend` and
  * `snapshot` work on reports and running processes; `suppressions` converts
  * and generates suppression files. */
 #include <signal.h>

@@ -281,7 +281,8 @@ static void expect_series(json_t *s, const char *key, long long step)
  * round; the pool grows faster and ranks first; nothing else grows.
  * memcheck on the same load (6 rounds, then SIGTERM; see example_server.c):
  *   definitely lost: 576 bytes in 6 blocks (new_request_ctx)
- *   still reachable: 1,152 bytes in 18 blocks from pool_add (plus stdout's buffer) */
+ *   still reachable: 1,152 bytes in 18 blocks from pool_add (plus stdout's 4,096-byte
+ *                    buffer, allocated before the first snapshot) */
 Test(snapshot, trend_ranks_the_growing_pool_first, .timeout = 120)
 {
 	lt_run_t r;
