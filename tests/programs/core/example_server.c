@@ -15,12 +15,7 @@
  *                    malformed connection sent no POST)
  *   still reachable: 320 bytes in 5 blocks (pool_add, 5 x 64) + stdio
  *   open file descriptors: the listening socket is closed; 1 accepted
- *   socket (the malformed connection) is left open.
- *
- * `example_server serve` runs the same server for outside clients instead
- * (tests/e2e/test_snapshot.c drives it): it prints its port, serves one
- * connection after another until it is killed, and leaks the same way:
- * 64 bytes (one session) per connection, 96 bytes per POST. */
+ *   socket (the malformed connection) is left open. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -163,7 +158,11 @@ static void *client(void *arg)
 	return NULL;
 }
 
-/* serve mode: outside clients, until killed */
+/* `example_server serve` runs the same server for outside clients instead
+ * (tests/e2e/test_snapshot.c drives it; the lines above keep their numbers,
+ * which tests check): it prints its port, serves one connection after
+ * another until it is killed, and leaks the same way: 64 bytes (one
+ * session) per connection, 96 bytes per POST. */
 static int serve_forever(int lfd, unsigned short p)
 {
 	printf("%u\n", p);
