@@ -105,6 +105,11 @@ static int parse_u64(const char *v, uint64_t *out, int allow_suffix)
 	return 0;
 }
 
+int lt_opt_parse_size(const char *v, uint64_t *out)
+{
+	return parse_u64(v, out, 1);
+}
+
 static int set_value(lt_options_t *o, const struct desc *d, const char *v, int warn)
 {
 	char *field = (char *)o + d->off;

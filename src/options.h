@@ -64,6 +64,10 @@ void lt_opt_print(const lt_options_t *o);
 #define LT_PUBLISHED_MARKER_LEN 32
 #define LT_PUBLISHED_SIZE (LT_PUBLISHED_MARKER_LEN + 2 * LT_OPT_STR_MAX)
 
+/* A size as the size options take it: digits with an optional k/m/g suffix
+ * (KiB, MiB, GiB; an optional trailing B). Returns 0, or -1 when invalid. */
+int lt_opt_parse_size(const char *v, uint64_t *out);
+
 /* Table access for tests and the man-page check. */
 int lt_opt_count(void);
 const char *lt_opt_name(int i);

@@ -10,6 +10,7 @@ int lt_cmd_diff(int argc, char **argv);
 int lt_cmd_report(int argc, char **argv);
 int lt_cmd_snapshot(int argc, char **argv);
 int lt_cmd_suppressions(int argc, char **argv);
+int lt_cmd_trend(int argc, char **argv);
 
 /* Path of libleaktrace.so to preload, or NULL. */
 const char *lt_tool_find_lib(void);

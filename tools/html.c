@@ -9,6 +9,7 @@
 #include "diff.h"
 #include "flame.h"
 #include "strmap.h"
+#include "trend.h"
 
 /* Page data layout (all indices 0-based):
  *   reports:  every report's header (all top-level keys but "leaks", plus "file"), oldest
@@ -24,7 +25,9 @@
  *             series: [{label, kind, memory, bytes: [], count: []}]}
  *   diff:     null, or lt_diff_to_json(oldest, latest), each section cut to DIFF_ROWS
  *             entries (the totals and the n_* counts stay exact)
- *   all:      whether --all selected the groups */
+ *   all:      whether --all selected the groups
+ *   trend:    null for one report, else lt_trend_to_json() of the reports (at most
+ *             TREND_ROWS suspects), or {error} when they are no trend (too few, mixed) */
 
 /* Source context: lines before/after a frame's line, and budgets that keep a report with
  * tens of thousands of frames from turning the page into a copy of the source tree. */
@@ -34,6 +37,7 @@
 #define SNIPPET_TOTAL_MAX (64 << 20)
 #define SNIPPET_LINE_MAX 240
 #define DIFF_ROWS 2000
+#define TREND_ROWS 50
 #define SERIES_MEMORY 6
 #define SERIES_HANDLES 4
 
@@ -441,6 +445,21 @@ static json_t *diff_json(const struct lt_report *old, const struct lt_report *ne
 	return j;
 }
 
+/* The trend ranking of several reports, as `leaktrace trend --format json` prints it. */
+static json_t *trend_json(const struct lt_report *reports, size_t n)
+{
+	struct lt_trend t;
+	char err[1024];
+	int rc = lt_trend_compute(reports, n, false, &t, err, sizeof err);
+	if (rc == -1)
+		return json_pack("{s:s}", "error", err);
+	if (rc)
+		return NULL;
+	json_t *j = lt_trend_to_json(&t, TREND_ROWS);
+	lt_trend_free(&t);
+	return j;
+}
+
 json_t *lt_html_page_data(const struct lt_report *reports, size_t n, bool all)
 {
 	if (!n)
@@ -481,6 +500,9 @@ json_t *lt_html_page_data(const struct lt_report *reports, size_t n, bool all)
 			b.oom = true;
 		}
 	}
+	json_t *trend = n > 1 ? trend_json(reports, n) : json_null();
+	if (!trend)
+		b.oom = true;
 	json_t *data = NULL;
 	if (!b.oom && flame && timeline && diff)
 		data = json_pack("{s:s,s:b,s:o,s:O,s:O,s:o,s:o,s:O,s:o,s:o,s:o}",
@@ -494,6 +516,13 @@ json_t *lt_html_page_data(const struct lt_report *reports, size_t n, bool all)
 		json_decref(flame);
 		json_decref(timeline);
 		json_decref(diff);
+	}
+	/* set_new takes TREND in every case */
+	if (data && json_object_set_new(data, "trend", trend) != 0) {
+		json_decref(data);
+		data = NULL;
+	} else if (!data) {
+		json_decref(trend);
 	}
 	builder_free(&b);
 	free(rs);

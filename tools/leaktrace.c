@@ -1,5 +1,5 @@
 /* The leaktrace command: subcommand dispatch. Running a program is the
- * default (`leaktrace [options] -- PROGRAM`); `diff`, `report` and
+ * default (`leaktrace [options] -- PROGRAM`); `diff`, `report`, `trend` and
  * `snapshot` work on reports and running processes; `suppressions` converts
  * and generates suppression files. */
 #include <signal.h>
@@ -20,6 +20,7 @@ static const struct {
 	{ "report", lt_cmd_report },
 	{ "snapshot", lt_cmd_snapshot },
 	{ "suppressions", lt_cmd_suppressions },
+	{ "trend", lt_cmd_trend },
 };
 
 int lt_tool_after_run(pid_t pid, const char *output, const char *html, int status)

@@ -303,7 +303,7 @@ Test(core, example_server_leaks_exact, .timeout = 60)
 	cr_assert_str_eq(json_string_value(json_object_get(h, "tcp_state")), "CLOSE_WAIT");
 	cr_assert_str_eq(json_string_value(json_object_get(h, "family")), "inet");
 	json_t *s0 = json_array_get(json_object_get(sock, "stack"), 0);
-	cr_assert_eq(json_integer_value(json_object_get(s0, "line")), 186);
+	cr_assert_eq(json_integer_value(json_object_get(s0, "line")), 209);
 	cr_assert_eq(lt_e2e_summary(&r, "leaked_bytes"), 384);
 	cr_assert_eq(lt_e2e_summary(&r, "leaked_blocks"), 4);
 	cr_assert_eq(lt_e2e_summary(&r, "leaked_handles"), 1);

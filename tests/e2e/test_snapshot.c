@@ -245,3 +245,111 @@ Test(snapshot, works_after_environment_is_overwritten, .timeout = 60)
 	lt_e2e_wait(&r);
 	lt_e2e_free(&r);
 }
+
+/* one connection to example_server: send REQ, hang up our side, read until the server
+ * closes (it closes only after serving every request, so the snapshot that follows sees
+ * every allocation of this connection and none in flight) */
+static void example_request(int port, const char *req)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	size_t n = strlen(req);
+	cr_assert_eq(write(fd, req, n), (ssize_t)n);
+	shutdown(fd, SHUT_WR);
+	char buf[256];
+	ssize_t k;
+	while ((k = read(fd, buf, sizeof buf)) > 0)
+		;
+	cr_assert_eq(k, 0, "the server did not close the connection");
+	close(fd);
+}
+
+static void expect_series(json_t *s, const char *key, long long step)
+{
+	json_t *a = json_object_get(s, key);
+	cr_assert_eq(json_array_size(a), 6, "%s", json_dumps(s, 0));
+	for (size_t i = 0; i < 6; i++)
+		cr_expect_eq(json_integer_value(json_array_get(a, i)), step * (long long)(i + 1),
+			     "%s[%zu] of %s", key, i, json_dumps(s, 0));
+}
+
+/* `leaktrace trend` over six snapshots of the example server under load: each round
+ * makes 3 connections (3 sessions of 64 bytes in the pool, pool_add) and one POST (a
+ * 96-byte request context lost, new_request_ctx). Both grow by the same amount every
+ * round; the pool grows faster and ranks first; nothing else grows.
+ * memcheck on the same load (6 rounds, then SIGTERM; see example_server.c):
+ *   definitely lost: 576 bytes in 6 blocks (new_request_ctx)
+ *   still reachable: 1,152 bytes in 18 blocks from pool_add (plus stdout's 4,096-byte
+ *                    buffer, allocated before the first snapshot) */
+Test(snapshot, trend_ranks_the_growing_pool_first, .timeout = 120)
+{
+	lt_run_t r;
+	char *args[] = { "serve", NULL };
+	cr_assert_eq(lt_e2e_start(&r, "example_server", "exitcode=0", args), 0);
+	int port = wait_port(&r);
+	cr_assert_gt(port, 0, "the server did not start");
+	char *files[6];
+	for (int round = 0; round < 6; round++) {
+		example_request(port, "GET /index\nPOST /form\n");
+		example_request(port, "GET /index\n");
+		example_request(port, "GET /a\nGET /b\n");
+		files[round] = snapshot(r.pid);
+	}
+
+	char *argv[12] = { getenv("LT_TOOL"), "trend", "--format", "json" };
+	for (int i = 0; i < 6; i++)
+		argv[4 + i] = files[5 - i]; /* any order: the tool orders them by uptime */
+	char *out, *err;
+	cr_assert_eq(lt_e2e_command(argv, &out, &err), 0, "trend: %s", err);
+	json_error_t e;
+	json_t *t = json_loads(out, 0, &e);
+	cr_assert_not_null(t, "trend --format json: %s: %s", e.text, out);
+	cr_assert_eq(json_integer_value(json_object_get(t, "snapshots")), 6);
+	cr_assert_eq(json_integer_value(json_object_get(t, "pid")), r.pid);
+	cr_assert_eq(json_integer_value(json_object_get(t, "n_suspects")), 2, "%s", out);
+	json_t *sus = json_object_get(t, "suspects");
+	json_t *pool = json_array_get(sus, 0), *ctx = json_array_get(sus, 1);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+				 json_object_get(pool, "stack"), 0), "function")), "pool_add", "%s", out);
+	cr_assert(lt_e2e_stack_has(pool, "serve_connection"));
+	cr_assert_str_eq(json_string_value(json_object_get(pool, "kind")), "memory");
+	expect_series(pool, "bytes", 3 * 64);
+	expect_series(pool, "count", 3);
+	cr_assert(json_real_value(json_object_get(pool, "tau")) == 1.0);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+				 json_object_get(ctx, "stack"), 0), "function")), "new_request_ctx", "%s", out);
+	expect_series(ctx, "bytes", 96);
+	expect_series(ctx, "count", 1);
+	cr_assert_gt(json_real_value(json_object_get(pool, "slope_per_min")),
+		     json_real_value(json_object_get(ctx, "slope_per_min")));
+	json_decref(t);
+	free(out);
+	free(err);
+
+	/* text: "+X B/min over 6 snapshots" per suspect, the pool first */
+	argv[2] = "--fail-slope";
+	argv[3] = "1"; /* 1 byte a minute: both suspects exceed it */
+	cr_assert_eq(lt_e2e_command(argv, &out, &err), 1, "the gate: %s", err);
+	char *first = strstr(out, "\n#1 +"), *second = strstr(out, "\n#2 +");
+	cr_assert(first && second, "%s", out);
+	cr_assert(strstr(first, " B/min over 6 snapshots (memory: 192 -> 1152 bytes, 3 -> 18 blocks; tau 1.00)\n    pool_add "),
+		  "%s", out);
+	cr_assert(strstr(second, " B/min over 6 snapshots (memory: 96 -> 576 bytes, 1 -> 6 blocks; tau 1.00)\n    new_request_ctx "),
+		  "%s", out);
+	cr_assert(strstr(err, "leaktrace: trend: pool_add grows by "), "%s", err);
+	free(out);
+	free(err);
+	argv[3] = "1G/min"; /* no suspect grows that fast */
+	cr_assert_eq(lt_e2e_command(argv, &out, &err), 0, "%s", err);
+	free(out);
+	free(err);
+
+	for (int i = 0; i < 6; i++)
+		free(files[i]);
+	kill(r.pid, SIGTERM);
+	lt_e2e_wait(&r);
+	cr_assert_eq(r.status, 128 + SIGTERM);
+	lt_e2e_free(&r);
+}

@@ -176,3 +176,30 @@ Test(html, several_reports_give_timeline_and_growth)
 	lt_reportfile_free(&rs[0]);
 	lt_reportfile_free(&rs[1]);
 }
+
+Test(html, several_reports_give_the_trend_ranking)
+{
+	struct lt_report rs[3];
+	load_fixture("old.json", &rs[0]);
+	load_fixture("new.json", &rs[1]);
+	json_t *d = lt_html_page_data(rs, 2, false);
+	cr_assert_not_null(d);
+	/* two reports are no trend: the page says why */
+	const char *e = json_string_value(json_object_get(json_object_get(d, "trend"), "error"));
+	cr_assert_not_null(e);
+	cr_expect(strstr(e, "at least 3 snapshots"), "%s", e);
+	json_decref(d);
+	/* old, new, new: make_session goes 100 -> 420 -> 420 bytes (tau 2/3, not a suspect);
+	 * the ranking is there with its counts, as `leaktrace trend --format json` gives it */
+	load_fixture("new.json", &rs[2]);
+	d = lt_html_page_data(rs, 3, false);
+	cr_assert_not_null(d);
+	json_t *t = json_object_get(d, "trend");
+	cr_expect_eq(json_integer_value(json_object_get(t, "snapshots")), 3);
+	cr_expect_eq(json_integer_value(json_object_get(t, "pid")), 4242);
+	cr_expect_eq(json_integer_value(json_object_get(t, "n_suspects")), 0);
+	cr_expect(json_is_array(json_object_get(t, "suspects")));
+	json_decref(d);
+	for (int i = 0; i < 3; i++)
+		lt_reportfile_free(&rs[i]);
+}

@@ -448,11 +448,46 @@
     tb.replaceChildren(frag);
   }
 
+  /* ---------- steady growth: the trend ranking (several reports) ---------- */
+
+  function trendRate(x, unit) {
+    return (x >= 0 ? '+' : '') + (Math.abs(x) >= 10 ? x.toFixed(0) : x.toFixed(2)) + ' ' + unit + '/min';
+  }
+
+  function trendRanking() {
+    var T = D.trend;
+    if (!T) return;
+    $('trend-section').hidden = false;
+    if (T.error) { $('trend-note').textContent = 'no trend: ' + T.error; return; }
+    $('trend-note').textContent = T.n_suspects + ' of ' + T.stacks + ' stacks grow steadily over ' + T.snapshots +
+      ' snapshots (least-squares slope > 0, Mann-Kendall tau ≥ ' + T.min_tau.toFixed(2) + ', still growing in the later half)' +
+      (T.n_suspects > T.suspects.length ? '; the first ' + T.suspects.length + ' are listed' : '');
+    var tb = document.querySelector('#trend tbody'), frag = document.createDocumentFragment();
+    T.suspects.forEach(function (s, i) {
+      var tr = el('tr'), v = s.memory ? s.bytes : s.count, n = v.length;
+      tr.appendChild(td(String(i + 1), 'num'));
+      tr.appendChild(td(trendRate(s.slope_per_min, s.memory ? 'B' : 'handles') + ' over ' + n + ' snapshots', 'num'));
+      tr.appendChild(td(s.kind));
+      tr.appendChild(td(fmt(v[0]) + ' → ' + fmt(v[n - 1]) + (s.memory ? ' bytes' : ' handles'), 'num'));
+      tr.appendChild(td(s.tau.toFixed(2), 'num'));
+      var cell = td('', 'frame');
+      s.stack.slice(0, 3).forEach(function (f, k) {
+        if (k) cell.appendChild(el('br'));
+        cell.appendChild(document.createTextNode((f.function || f.address) + (f.file ? '  ' + f.file + ':' + f.line : '')));
+      });
+      if (!s.stack.length) cell.textContent = '[unknown origin]';
+      tr.appendChild(cell);
+      frag.appendChild(tr);
+    });
+    tb.replaceChildren(frag);
+  }
+
   var t0 = performance.now();
   summary();
   setupFlame();
   setupGroups();
   timeline();
+  trendRanking();
   document.body.dataset.renderMs = String(Math.round(performance.now() - t0));
   document.body.dataset.ready = '1';
 })();

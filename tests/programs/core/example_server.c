@@ -158,7 +158,28 @@ static void *client(void *arg)
 	return NULL;
 }
 
-int main(void)
+/* `example_server serve` runs the same server for outside clients instead
+ * (tests/e2e/test_snapshot.c drives it; the lines above keep their numbers,
+ * which tests check): it prints its port, serves one connection after
+ * another until it is killed, and leaks the same way: 64 bytes (one
+ * session) per connection, 96 bytes per POST. */
+static int serve_forever(int lfd, unsigned short p)
+{
+	printf("%u\n", p);
+	fflush(stdout);
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;   /* a snapshot signal */
+			perror("accept");
+			return 1;
+		}
+		serve_connection(fd);
+	}
+}
+
+int main(int argc, char **argv)
 {
 	int lfd = socket(AF_INET, SOCK_STREAM, 0);
 	int one = 1;
@@ -171,6 +192,8 @@ int main(void)
 		perror("listen");
 		return 1;
 	}
+	if (argc > 1 && !strcmp(argv[1], "serve"))
+		return serve_forever(lfd, ntohs(a.sin_port));
 	pthread_t t;
 	pthread_create(&t, NULL, client, NULL);
 	pthread_mutex_lock(&ready_lock);
