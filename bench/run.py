@@ -878,6 +878,13 @@ def render(args, tools, res, capture, machine, elapsed, skipped):
              "running it), read before SHUTDOWN.")
     L.append("- Wall time includes the tool's start-up and its exit work (leak report, "
              "heaptrack's interpretation).")
+    # the hand-written log of measured steps (what was tried for the speed
+    # goals and what each did) is carried into every rewrite of RESULTS.md
+    steps = os.path.join(BENCH, "STEPS.md")
+    if os.path.exists(steps):
+        with open(steps) as f:
+            L.append("")
+            L.append(f.read().rstrip("\n"))
     return "\n".join(L) + "\n"
 
 
