@@ -5,11 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../log.h"
-#include "../fork.h"
 #include "../lt.h"
 #include "../options.h"
-#include "suppress.h"
 #include "emit.h"
 
 static const char *reason_name(int r)
@@ -74,7 +71,7 @@ static void write_handle(lt_buf_t *b, const lt_handle_detail_t *h)
 	lt_buf_puts(b, "}");
 }
 
-static void write_group(lt_buf_t *b, const lt_group_t *g, size_t id)
+static void write_group(lt_buf_t *b, const lt_report_t *r, const lt_group_t *g, size_t id)
 {
 	lt_buf_printf(b, "    {\"id\": %zu, \"kind\": \"%s\", \"class\": \"%s\", \"leaked\": %s,",
 		      id, lt_kind_name(g->key.kind), lt_class_name(g->key.cls),
@@ -88,7 +85,7 @@ static void write_group(lt_buf_t *b, const lt_group_t *g, size_t id)
 		lt_buf_printf(b, " \"origin\": \"%s\",", g->key.origin ? "unknown" : "traced");
 	else if (g->key.origin == LT_ORIGIN_FORK)
 		lt_buf_printf(b, " \"allocated_before_fork\": true, \"fork_parent_pid\": %d,",
-			      lt_fork_parent_pid);
+			      r->fork_parent_pid);
 	lt_buf_printf(b, "\n     \"bytes\": %llu, \"count\": %llu, \"stack_id\": %u, "
 			 "\"oldest_ms\": %u, \"newest_ms\": %u,\n     \"stack\": [",
 		      (unsigned long long)g->bytes, (unsigned long long)g->count,
@@ -116,6 +113,25 @@ static void write_group(lt_buf_t *b, const lt_group_t *g, size_t id)
 		lt_buf_puts(b, "]");
 	}
 	lt_buf_puts(b, "}");
+}
+
+/* ",\n  \"suppressions\": [...]" when rules are loaded */
+static void suppressions(lt_buf_t *b, const lt_report_t *r)
+{
+	if (!r->nrules)
+		return;
+	lt_buf_puts(b, ",\n  \"suppressions\": [");
+	for (size_t i = 0; i < r->nrules; i++) {
+		const lt_supp_used_t *ru = &r->rules[i];
+		lt_buf_puts(b, i ? ",\n    {\"rule\": " : "\n    {\"rule\": ");
+		lt_buf_json_str(b, ru->text);
+		lt_buf_puts(b, ", \"file\": ");
+		lt_buf_json_str(b, ru->file);
+		lt_buf_printf(b, ", \"line\": %d, \"hits\": %llu, \"bytes\": %llu, \"blocks\": %llu, \"handles\": %llu}",
+			      ru->line, (unsigned long long)ru->hits, (unsigned long long)ru->bytes,
+			      (unsigned long long)ru->blocks, (unsigned long long)ru->handles);
+	}
+	lt_buf_puts(b, "\n  ]");
 }
 
 static void write_set(lt_buf_t *b, const char *const *names, int n, unsigned bits)
@@ -161,12 +177,11 @@ void lt_json_write(const lt_report_t *r, lt_buf_t *b)
 	}
 	if (r->reason == LT_REASON_SNAPSHOT)
 		lt_buf_printf(b, "  \"pause_ms\": %.3f,\n", r->pause_ms);
-	int nnotes = lt_log_note_count();
-	if (nnotes) {
+	if (r->nnotes) {
 		lt_buf_puts(b, "  \"notes\": [");
-		for (int i = 0; i < nnotes; i++) {
+		for (size_t i = 0; i < r->nnotes; i++) {
 			lt_buf_puts(b, i ? ", " : "");
-			lt_buf_json_str(b, lt_log_note_get(i));
+			lt_buf_json_str(b, r->notes[i]);
 		}
 		lt_buf_puts(b, "],\n");
 	}
@@ -213,9 +228,9 @@ void lt_json_write(const lt_report_t *r, lt_buf_t *b)
 	lt_buf_puts(b, "  \"leaks\": [");
 	for (size_t i = 0; i < r->ngroups; i++) {
 		lt_buf_puts(b, i ? ",\n" : "\n");
-		write_group(b, r->sorted[i], i + 1);
+		write_group(b, r, r->sorted[i], i + 1);
 	}
 	lt_buf_puts(b, r->ngroups ? "\n  ]" : "]");
-	lt_supp_write_json(b);
+	suppressions(b, r);
 	lt_buf_puts(b, "\n}\n");
 }

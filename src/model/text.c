@@ -6,11 +6,26 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../log.h"
-#include "../fork.h"
 #include "../options.h"
-#include "suppress.h"
-#include "emit.h"
+#include "model.h"
+
+void lt_handle_detail_init(lt_handle_detail_t *d)
+{
+	memset(d, 0, sizeof *d);
+	d->fd = -1;
+	d->ring_fd = -1;
+	d->index = -1;
+	d->ident = -1;
+}
+
+void lt_text_view_from_options(lt_text_view_t *v, const lt_options_t *o)
+{
+	v->show_classes = o->show_classes;
+	v->min_bytes = o->min_bytes;
+	v->max_leaks = o->max_leaks;
+	v->show_suppressed = o->show_suppressed;
+	v->report_inherited = o->report_inherited;
+}
 
 static const char *class_title(const lt_group_t *g)
 {
@@ -23,15 +38,15 @@ static const char *class_title(const lt_group_t *g)
 	}
 }
 
-int lt_text_shows(const lt_group_t *g)
+int lt_text_shows(const lt_text_view_t *v, const lt_group_t *g)
 {
 	if (g->suppressed_by)
-		return lt_opt.show_suppressed;
+		return v->show_suppressed;
 	if (g->key.kind != LT_KIND_MEMORY)
-		return g->key.origin == 0 || lt_opt.report_inherited;
-	if (g->bytes < lt_opt.min_bytes)
+		return g->key.origin == 0 || v->report_inherited;
+	if (g->bytes < v->min_bytes)
 		return 0;
-	unsigned m = (unsigned)lt_opt.show_classes;
+	unsigned m = v->show_classes;
 	switch (g->key.cls) {
 	case LT_CLASS_DEFINITE: return !!(m & LT_CLS_DEFINITE);
 	case LT_CLASS_INDIRECT: return !!(m & LT_CLS_INDIRECT);
@@ -97,14 +112,14 @@ static void handle_line(lt_buf_t *b, const lt_handle_detail_t *h)
 	lt_buf_puts(b, "\n");
 }
 
-static void group(lt_buf_t *b, const lt_group_t *g)
+static void group(lt_buf_t *b, const lt_report_t *r, const lt_group_t *g)
 {
 	if (g->key.kind == LT_KIND_MEMORY) {
 		lt_buf_printf(b, "%s of %llu byte(s) in %llu object(s) allocated ",
 			      class_title(g), (unsigned long long)g->bytes,
 			      (unsigned long long)g->count);
 		if (g->key.origin == LT_ORIGIN_FORK)
-			lt_buf_printf(b, "before fork in parent PID %d, ", lt_fork_parent_pid);
+			lt_buf_printf(b, "before fork in parent PID %d, ", r->fork_parent_pid);
 		lt_buf_puts(b, "from:\n");
 	} else {
 		lt_buf_printf(b, "%s %s: %llu handle(s)", g->key.origin ? "Open (not created here)" : "Leaked",
@@ -124,7 +139,23 @@ static void group(lt_buf_t *b, const lt_group_t *g)
 	lt_buf_puts(b, "\n");
 }
 
-void lt_text_write(const lt_report_t *r, lt_buf_t *b)
+/* "Suppressions used:" with each rule's hits (show_suppressed). */
+static void rules_used(lt_buf_t *b, const lt_report_t *r)
+{
+	if (!r->nrules)
+		return;
+	lt_buf_puts(b, "Suppressions used:\n  count      bytes template\n");
+	for (size_t i = 0; i < r->nrules; i++) {
+		const lt_supp_used_t *ru = &r->rules[i];
+		const char *colon = strchr(ru->text, ':');
+		lt_buf_printf(b, "  %5llu %10llu %s (%s:%d)%s\n", (unsigned long long)ru->hits,
+			      (unsigned long long)ru->bytes, colon ? colon + 1 : ru->text,
+			      ru->file ? ru->file : "?", ru->line, ru->hits ? "" : " (unused)");
+	}
+	lt_buf_puts(b, "\n");
+}
+
+void lt_text_write(const lt_report_t *r, const lt_text_view_t *v, lt_buf_t *b)
 {
 	const char *why = r->reason == LT_REASON_SNAPSHOT ? "snapshot"
 			: r->reason == LT_REASON_SIGNAL ? "termination by signal" : "exit";
@@ -140,29 +171,29 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b)
 		lt_buf_puts(b, "==leaktrace== blocks are not classified by reachability: every live block counts\n");
 	else if (r->classify_note)
 		lt_buf_printf(b, "==leaktrace== note: %s\n", r->classify_note);
-	for (int i = 0; i < lt_log_note_count(); i++)
-		lt_buf_printf(b, "==leaktrace== note: %s\n", lt_log_note_get(i));
+	for (size_t i = 0; i < r->nnotes; i++)
+		lt_buf_printf(b, "==leaktrace== note: %s\n", r->notes[i]);
 	lt_buf_puts(b, "\n");
 
 	size_t n = 0, hidden = 0;
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const lt_group_t *g = r->sorted[i];
-		if (!lt_text_shows(g))
+		if (!lt_text_shows(v, g))
 			continue;
-		if (lt_opt.max_leaks && n >= (size_t)lt_opt.max_leaks) {
+		if (v->max_leaks && n >= (size_t)v->max_leaks) {
 			hidden++;
 			continue;
 		}
-		group(b, g);
+		group(b, r, g);
 		n++;
 	}
 	if (hidden)
-		lt_buf_printf(b, "(%zu more group(s) not shown: max_leaks=%ld)\n\n", hidden, lt_opt.max_leaks);
+		lt_buf_printf(b, "(%zu more group(s) not shown: max_leaks=%ld)\n\n", hidden, v->max_leaks);
 	size_t unshown_reachable = 0;
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const lt_group_t *g = r->sorted[i];
 		if (g->key.kind == LT_KIND_MEMORY && g->key.cls == LT_CLASS_REACHABLE &&
-		    !g->suppressed_by && !lt_text_shows(g))
+		    !g->suppressed_by && !lt_text_shows(v, g))
 			unshown_reachable++;
 	}
 	if (unshown_reachable)
@@ -170,8 +201,8 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b)
 				 "set show_classes=all (leaktrace --show-reachable).\n\n",
 			      unshown_reachable);
 
-	if (lt_opt.show_suppressed)
-		lt_supp_write_text(b);
+	if (v->show_suppressed)
+		rules_used(b, r);
 	lt_buf_puts(b, "LEAK SUMMARY:\n");
 	static const char *const labels[] = { "definitely lost", "indirectly lost",
 					      "possibly lost", "still reachable", "unclassified" };
