@@ -119,6 +119,11 @@ typedef struct {
 	double pause_ms;               /* world stopped, for snapshots */
 } lt_report_t;
 
+/* Append "NAME COUNT" (fmt, given the kind's name and count) for each
+ * handle kind with open handles, ", " between; b NULL: only count them.
+ * Returns how many kinds have open handles. */
+int lt_report_kinds(const lt_report_t *r, lt_buf_t *b, const char *fmt);
+
 /* What the text shows beyond the totals (the options show_classes,
  * min_bytes, max_leaks, show_suppressed, report_inherited). */
 typedef struct {

@@ -76,39 +76,35 @@ static void frames(lt_buf_t *b, const lt_group_t *g)
 	}
 }
 
+/* One handle's detail line: the fields that are set, in this order. */
 static void handle_line(lt_buf_t *b, const lt_handle_detail_t *h)
 {
+	const struct {
+		int set;
+		const char *fmt;
+		unsigned long long v;
+	} nums[] = {
+		{ h->fd >= 0, "fd %llu", (unsigned long long)h->fd },
+		{ h->ring_fd >= 0, " ring fd %llu", (unsigned long long)h->ring_fd },
+		{ h->index >= 0, " index %llu", (unsigned long long)h->index },
+		{ h->addr != 0, " 0x%llx", (unsigned long long)h->addr },
+		{ h->length != 0, " %llu bytes", (unsigned long long)h->length },
+		{ h->ident >= 0, " ident %llu", (unsigned long long)h->ident },
+	};
+	const struct {
+		const char *v, *before, *after;
+	} strs[] = {
+		{ h->filter, " ", "" }, { h->family, " ", "" }, { h->type, " ", "" },
+		{ h->local, " ", "" }, { h->peer, " -> ", "" }, { h->tcp_state, " ", "" },
+		{ h->what, " ", "" }, { h->path, " ", "" }, { h->note, " (", ")" },
+	};
 	lt_buf_puts(b, "    ");
-	if (h->fd >= 0)
-		lt_buf_printf(b, "fd %d", h->fd);
-	if (h->ring_fd >= 0)
-		lt_buf_printf(b, " ring fd %d", h->ring_fd);
-	if (h->index >= 0)
-		lt_buf_printf(b, " index %lld", h->index);
-	if (h->addr)
-		lt_buf_printf(b, " 0x%llx", (unsigned long long)h->addr);
-	if (h->length)
-		lt_buf_printf(b, " %llu bytes", (unsigned long long)h->length);
-	if (h->ident >= 0)
-		lt_buf_printf(b, " ident %lld", h->ident);
-	if (h->filter)
-		lt_buf_printf(b, " %s", h->filter);
-	if (h->family)
-		lt_buf_printf(b, " %s", h->family);
-	if (h->type)
-		lt_buf_printf(b, " %s", h->type);
-	if (h->local)
-		lt_buf_printf(b, " %s", h->local);
-	if (h->peer)
-		lt_buf_printf(b, " -> %s", h->peer);
-	if (h->tcp_state)
-		lt_buf_printf(b, " %s", h->tcp_state);
-	if (h->what)
-		lt_buf_printf(b, " %s", h->what);
-	if (h->path)
-		lt_buf_printf(b, " %s", h->path);
-	if (h->note)
-		lt_buf_printf(b, " (%s)", h->note);
+	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+		if (nums[i].set)
+			lt_buf_printf(b, nums[i].fmt, nums[i].v);
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		if (strs[i].v)
+			lt_buf_printf(b, "%s%s%s", strs[i].before, strs[i].v, strs[i].after);
 	lt_buf_puts(b, "\n");
 }
 
@@ -137,6 +133,21 @@ static void group(lt_buf_t *b, const lt_report_t *r, const lt_group_t *g)
 	if (!(g->key.kind != LT_KIND_MEMORY && g->key.origin))
 		frames(b, g);
 	lt_buf_puts(b, "\n");
+}
+
+int lt_report_kinds(const lt_report_t *r, lt_buf_t *b, const char *fmt)
+{
+	int n = 0;
+	for (int k = 1; k < LT_KIND_COUNT; k++) {
+		if (!r->by_kind[k])
+			continue;
+		if (b) {
+			lt_buf_puts(b, n ? ", " : "");
+			lt_buf_printf(b, fmt, lt_kind_name(k), (unsigned long long)r->by_kind[k]);
+		}
+		n++;
+	}
+	return n;
 }
 
 /* "Suppressions used:" with each rule's hits (show_suppressed). */
@@ -219,14 +230,12 @@ void lt_text_write(const lt_report_t *r, const lt_text_view_t *v, lt_buf_t *b)
 		      (unsigned long long)r->supp_bytes, (unsigned long long)r->supp_blocks,
 		      (unsigned long long)r->supp_handles);
 	lt_buf_printf(b, "   %16s: %llu", "open handles", (unsigned long long)r->live_handles);
-	int first = 1;
-	for (int k = 1; k < LT_KIND_COUNT; k++)
-		if (r->by_kind[k]) {
-			lt_buf_printf(b, "%s%s %llu", first ? " (" : ", ", lt_kind_name(k),
-				      (unsigned long long)r->by_kind[k]);
-			first = 0;
-		}
-	lt_buf_puts(b, first ? "\n" : ")\n");
+	if (lt_report_kinds(r, NULL, NULL)) {
+		lt_buf_puts(b, " (");
+		lt_report_kinds(r, b, "%s %llu");
+		lt_buf_puts(b, ")");
+	}
+	lt_buf_puts(b, "\n");
 	if (r->unknown_handles)
 		lt_buf_printf(b, "   %16s: %llu (open but not created under leaktrace; not counted)\n",
 			      "other descriptors", (unsigned long long)r->unknown_handles);

@@ -115,6 +115,17 @@ static void write_group(lt_buf_t *b, const lt_report_t *r, const lt_group_t *g, 
 	lt_buf_puts(b, "}");
 }
 
+static void write_rule(lt_buf_t *b, const lt_supp_used_t *ru)
+{
+	lt_buf_puts(b, "{\"rule\": ");
+	lt_buf_json_str(b, ru->text);
+	lt_buf_puts(b, ", \"file\": ");
+	lt_buf_json_str(b, ru->file);
+	lt_buf_printf(b, ", \"line\": %d, \"hits\": %llu, \"bytes\": %llu, \"blocks\": %llu, \"handles\": %llu}",
+		      ru->line, (unsigned long long)ru->hits, (unsigned long long)ru->bytes,
+		      (unsigned long long)ru->blocks, (unsigned long long)ru->handles);
+}
+
 /* ",\n  \"suppressions\": [...]" when rules are loaded */
 static void suppressions(lt_buf_t *b, const lt_report_t *r)
 {
@@ -122,14 +133,8 @@ static void suppressions(lt_buf_t *b, const lt_report_t *r)
 		return;
 	lt_buf_puts(b, ",\n  \"suppressions\": [");
 	for (size_t i = 0; i < r->nrules; i++) {
-		const lt_supp_used_t *ru = &r->rules[i];
-		lt_buf_puts(b, i ? ",\n    {\"rule\": " : "\n    {\"rule\": ");
-		lt_buf_json_str(b, ru->text);
-		lt_buf_puts(b, ", \"file\": ");
-		lt_buf_json_str(b, ru->file);
-		lt_buf_printf(b, ", \"line\": %d, \"hits\": %llu, \"bytes\": %llu, \"blocks\": %llu, \"handles\": %llu}",
-			      ru->line, (unsigned long long)ru->hits, (unsigned long long)ru->bytes,
-			      (unsigned long long)ru->blocks, (unsigned long long)ru->handles);
+		lt_buf_puts(b, i ? ",\n    " : "\n    ");
+		write_rule(b, &r->rules[i]);
 	}
 	lt_buf_puts(b, "\n  ]");
 }
@@ -212,13 +217,7 @@ void lt_json_write(const lt_report_t *r, lt_buf_t *b)
 	for (int c = 0; c <= LT_CLASS_UNCLASSIFIED; c++)
 		class_total(b, lt_class_name(c), &r->by_class[c], c == LT_CLASS_UNCLASSIFIED);
 	lt_buf_puts(b, "    },\n    \"by_kind\": {");
-	int first = 1;
-	for (int k = 1; k < LT_KIND_COUNT; k++)
-		if (r->by_kind[k]) {
-			lt_buf_printf(b, "%s\"%s\": %llu", first ? "" : ", ", lt_kind_name(k),
-				      (unsigned long long)r->by_kind[k]);
-			first = 0;
-		}
+	lt_report_kinds(r, b, "\"%s\": %llu");
 	lt_buf_printf(b, "},\n    \"unknown_handles\": %llu,\n    \"unknown_frees\": %llu,\n"
 			 "    \"suppressed\": {\"bytes\": %llu, \"blocks\": %llu, \"handles\": %llu}\n  },\n",
 		      (unsigned long long)r->unknown_handles, (unsigned long long)r->unknown_frees,
