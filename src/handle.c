@@ -60,6 +60,33 @@ static void give(void)
 	lt_unlock_mine(&lock, &lt_handle_held);
 }
 
+/* After HASH_ADD of record x under the lock: 1 when it is in the table;
+ * 0 when uthash ran out of memory (non-fatal), x freed and the lock given
+ * back. */
+static int hash_added(void *x, const UT_hash_handle *hh)
+{
+	if (hh->tbl)
+		return 1;
+	give();
+	lt_ia_free(x);
+	return 0;
+}
+
+/* Set flag on descriptor fd's entry when the table reaches it (lock held). */
+static void flag_fd(size_t fd, unsigned flag)
+{
+	if (fd < fds_cap)
+		fds[fd].flags |= flag;
+}
+
+/* Delete the record of table t (rsrc, filt) under key, taking the lock. */
+#define FORGET(t, key)                                                         \
+	do {                                                                   \
+		take();                                                        \
+		t##_del(t##_find(key));                                        \
+		give();                                                        \
+	} while (0)
+
 static int grow(size_t need)
 {
 	size_t cap = fds_cap ? fds_cap : 1024;
@@ -223,24 +250,18 @@ void lt_handle_rsrc_set(int ring_fd, int type, unsigned index, uintptr_t addr,
 	take();
 	rsrc_del(rsrc_find(&x->v.key));   /* the same slot registered again */
 	HASH_ADD(hh, rsrcs, v.key, sizeof x->v.key, x);
-	if (!x->hh.tbl) {          /* uthash out of memory (non-fatal) */
-		give();
-		lt_ia_free(x);
+	if (!hash_added(x, &x->hh))
 		return;
-	}
 	if (type != LT_RSRC_FILE)
 		__atomic_add_fetch(&lt_handle_nbufs, 1, __ATOMIC_RELAXED);
-	if ((size_t)ring_fd < fds_cap)
-		fds[ring_fd].flags |= LT_FDF_RSRC;
+	flag_fd((size_t)ring_fd, LT_FDF_RSRC);
 	give();
 }
 
 void lt_handle_rsrc_clear(int ring_fd, int type, unsigned index)
 {
 	rsrc_key_t k = { ring_fd, type, index };   /* no padding to clear */
-	take();
-	rsrc_del(rsrc_find(&k));
-	give();
+	FORGET(rsrc, &k);
 }
 
 void lt_handle_rsrc_clear_all(int ring_fd, int type)
@@ -325,24 +346,18 @@ void lt_handle_filter_add(int kq, uintptr_t ident, int filter, int fd_based, uin
 		return;
 	}
 	HASH_ADD(hh, filters, v.key, sizeof x->v.key, x);
-	if (!x->hh.tbl) {
-		give();
-		lt_ia_free(x);
+	if (!hash_added(x, &x->hh))
 		return;
-	}
-	if (kq >= 0 && (size_t)kq < fds_cap)
-		fds[kq].flags |= LT_FDF_KQ;
-	if (fd_based && ident < fds_cap)
-		fds[ident].flags |= LT_FDF_FILTERS;
+	flag_fd((size_t)kq, LT_FDF_KQ);      /* a negative kq is out of range */
+	if (fd_based)
+		flag_fd(ident, LT_FDF_FILTERS);
 	give();
 }
 
 void lt_handle_filter_forget(int kq, uintptr_t ident, int filter)
 {
 	filter_key_t k = { ident, kq, filter };      /* no padding to clear */
-	take();
-	filt_del(filt_find(&k));
-	give();
+	FORGET(filt, &k);
 }
 
 /* ---- start, fork, tests ---------------------------------------------- */

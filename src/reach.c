@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "lt.h"
+#include "span.h"
 #include "vocab.h"
 
 /* Internal states, kept in ctx->cls until the final mapping. */
@@ -105,14 +106,7 @@ void lt_reach_sort(lt_block_t *blocks, size_t n, lt_block_t *tmp)
 
 long lt_reach_find(const lt_block_t *blocks, size_t n, uintptr_t p)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) >> 1;
-		if (blocks[mid].ptr <= p)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = lt_span_count_le(blocks, n, sizeof *blocks, offsetof(lt_block_t, ptr), p);
 	if (lo == 0)
 		return -1;
 	size_t i = lo - 1;
@@ -141,14 +135,7 @@ static inline uintptr_t readable_end_h(struct scan *s, uintptr_t p, size_t *hint
 	size_t n = s->c->nreadable;
 	if (*hint < n && p - r[*hint].lo < r[*hint].hi - r[*hint].lo)
 		return r[*hint].hi;
-	size_t lo = 0, hi = n;
-	while (lo < hi) {    /* first range ending above p */
-		size_t mid = (lo + hi) >> 1;
-		if (r[mid].hi <= p)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = LT_SPAN_FIRST_ENDING_ABOVE(r, n, p);
 	if (lo == n || p < r[lo].lo)
 		return 0;
 	*hint = lo;
@@ -170,14 +157,7 @@ static inline int readable(struct scan *s, uintptr_t lo, uintptr_t hi)
 
 static const lt_reach_seg_t *seg_of(const lt_reach_ctx_t *c, uintptr_t p)
 {
-	size_t lo = 0, hi = c->nsegs;
-	while (lo < hi) {
-		size_t mid = (lo + hi) >> 1;
-		if (c->segs[mid].lo <= p)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = LT_SPAN_LAST_STARTING_AT_OR_BELOW(c->segs, c->nsegs, p);
 	if (lo == 0 || p >= c->segs[lo - 1].hi)
 		return NULL;
 	return &c->segs[lo - 1];
@@ -334,14 +314,8 @@ static inline long lookup(const struct scan *s, uintptr_t p)
 	if (c == end || p < c->lo)
 		return -1;
 	size_t k = (p - c->lo) >> c->shift;
-	size_t lo = c->idx[k], hi = c->idx[k + 1];
-	while (lo < hi) {
-		size_t mid = (lo + hi) >> 1;
-		if (s->starts[mid] <= p)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = c->idx[k];
+	lo += lt_span_count_le(s->starts + lo, c->idx[k + 1] - lo, sizeof *s->starts, 0, p);
 	/* lo: first block above p; the candidate is the one before it, which
 	 * may sit in an earlier bucket */
 	if (lo == c->first)
@@ -388,14 +362,7 @@ static void scan_range(struct scan *s, uintptr_t lo, uintptr_t hi, int prior_def
 static void scan_readable(struct scan *s, uintptr_t lo, uintptr_t hi, int definite, long leader)
 {
 	const lt_reach_range_t *r = s->c->readable;
-	size_t a = 0, b = s->c->nreadable;
-	while (a < b) {    /* first range ending above lo */
-		size_t mid = (a + b) >> 1;
-		if (r[mid].hi <= lo)
-			a = mid + 1;
-		else
-			b = mid;
-	}
+	size_t a = LT_SPAN_FIRST_ENDING_ABOVE(r, s->c->nreadable, lo);
 	for (; a < s->c->nreadable && r[a].lo < hi; a++)
 		scan_range(s, r[a].lo > lo ? r[a].lo : lo, r[a].hi < hi ? r[a].hi : hi, definite,
 			   leader, 0);

@@ -42,15 +42,21 @@ extern void *__libc_memalign(size_t, size_t);
 extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
-static int posix_memalign_fallback(void **out, size_t align, size_t size)
+int lt_posix_memalign_with(void *(*memalign_fn)(size_t, size_t), void **out, size_t align,
+			   size_t size)
 {
 	if (align % sizeof(void *) || (align & (align - 1)))
 		return EINVAL;
-	void *p = __libc_memalign(align, size);
+	void *p = memalign_fn(align, size);
 	if (!p)
 		return ENOMEM;
 	*out = p;
 	return 0;
+}
+
+static int posix_memalign_fallback(void **out, size_t align, size_t size)
+{
+	return lt_posix_memalign_with(__libc_memalign, out, align, size);
 }
 
 static size_t usable_fallback(void *p)

@@ -78,4 +78,10 @@ static inline int lt_real_for_program(uintptr_t caller)
 	return caller >= lt_real_tsd_lo && caller < lt_real_tsd_hi;
 }
 
+/* posix_memalign's contract (EINVAL for an alignment that is not a power
+ * of two multiple of sizeof(void *), ENOMEM) over a memalign function: the
+ * fallback real function and the hook's private-memory path. */
+int lt_posix_memalign_with(void *(*memalign_fn)(size_t, size_t), void **out, size_t align,
+			   size_t size);
+
 #endif

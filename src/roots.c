@@ -11,6 +11,7 @@
 
 #include "intalloc.h"
 #include "real.h"
+#include "span.h"
 #include "helper.h"
 #include "sys.h"
 
@@ -68,18 +69,24 @@ void lt_roots_prepare(lt_roots_t *rt)
 	rt->tls_size = size ? size : 16384;
 }
 
-static void add(lt_roots_t *rt, uintptr_t lo, uintptr_t hi, unsigned flags)
+/* Append [lo, hi) to the table t[*n] of cap entries (a full table sets
+ * the overflow flag: roots were lost). */
+static void push(lt_roots_t *rt, lt_reach_range_t *t, size_t *n, size_t cap, uintptr_t lo,
+		 uintptr_t hi, unsigned flags)
 {
 	if (hi <= lo)
 		return;
-	if (rt->n == rt->cap) {
+	if (*n == cap) {
 		rt->overflow = 1;
 		return;
 	}
-	rt->r[rt->n].lo = lo;
-	rt->r[rt->n].hi = hi;
-	rt->r[rt->n].flags = flags;
-	rt->n++;
+	t[*n] = (lt_reach_range_t){ lo, hi, flags };
+	(*n)++;
+}
+
+static void add(lt_roots_t *rt, uintptr_t lo, uintptr_t hi, unsigned flags)
+{
+	push(rt, rt->r, &rt->n, rt->cap, lo, hi, flags);
 }
 
 void lt_roots_add(lt_roots_t *rt, uintptr_t lo, uintptr_t hi)
@@ -90,16 +97,7 @@ void lt_roots_add(lt_roots_t *rt, uintptr_t lo, uintptr_t hi)
 /* Memory that must not become an anonymous root (lt_roots_anon). */
 static void exclude(lt_roots_t *rt, uintptr_t lo, uintptr_t hi)
 {
-	if (hi <= lo)
-		return;
-	if (rt->nex == rt->excap) {
-		rt->overflow = 1;
-		return;
-	}
-	rt->ex[rt->nex].lo = lo;
-	rt->ex[rt->nex].hi = hi;
-	rt->ex[rt->nex].flags = 0;
-	rt->nex++;
+	push(rt, rt->ex, &rt->nex, rt->excap, lo, hi, 0);
 }
 
 /* ---- modules ------------------------------------------------------------- */
@@ -287,14 +285,7 @@ int lt_roots_read_maps(lt_roots_t *rt)
 
 static const lt_map_t *map_of(const lt_roots_t *rt, uintptr_t a)
 {
-	size_t lo = 0, hi = rt->nmaps;
-	while (lo < hi) {
-		size_t mid = (lo + hi) >> 1;
-		if (rt->maps[mid].lo <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = LT_SPAN_LAST_STARTING_AT_OR_BELOW(rt->maps, rt->nmaps, a);
 	if (lo == 0 || a >= rt->maps[lo - 1].hi || !rt->maps[lo - 1].readable)
 		return NULL;
 	return &rt->maps[lo - 1];
@@ -307,15 +298,7 @@ void lt_roots_clip(lt_roots_t *rt)
 	size_t n0 = rt->n;
 	for (size_t i = 0; i < n0; i++) {
 		uintptr_t lo = rt->r[i].lo, hi = rt->r[i].hi;
-		/* first mapping ending above lo */
-		size_t a = 0, b = rt->nmaps;
-		while (a < b) {
-			size_t mid = (a + b) >> 1;
-			if (rt->maps[mid].hi <= lo)
-				a = mid + 1;
-			else
-				b = mid;
-		}
+		size_t a = LT_SPAN_FIRST_ENDING_ABOVE(rt->maps, rt->nmaps, lo);
 		for (size_t m = a; m < rt->nmaps && rt->maps[m].lo < hi; m++) {
 			if (!rt->maps[m].readable)
 				continue;
@@ -388,23 +371,10 @@ static void add_unstopped(lt_roots_t *rt, pid_t tid)
  * /proc/self/task/TID/syscall), or 0. */
 static uintptr_t syscall_sp(pid_t tid)
 {
-	char path[64] = "/proc/self/task/";
-	size_t k = strlen(path);
-	char digits[16];
-	int nd = 0;
-	for (pid_t t = tid; t > 0 && nd < 15; t /= 10)
-		digits[nd++] = (char)('0' + t % 10);
-	while (nd)
-		path[k++] = digits[--nd];
-	memcpy(path + k, "/syscall", 9);
 	char buf[256];
-	int fd = lt_sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-	ssize_t got = fd >= 0 ? lt_sys_read(fd, buf, sizeof buf - 1) : -1;
-	if (fd >= 0)
-		lt_sys_close(fd);
+	ssize_t got = lt_sys_read_task_file(tid, "syscall", buf, sizeof buf);
 	if (got <= 0 || buf[0] < '0' || buf[0] > '9')
 		return 0;
-	buf[got] = 0;
 	/* nr a1 a2 a3 a4 a5 a6 sp pc */
 	const char *p = buf;
 	int field = 0;

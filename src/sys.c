@@ -336,3 +336,27 @@ size_t lt_sys_page_size(void)
 	}
 	return p;
 }
+
+ssize_t lt_sys_read_task_file(pid_t tid, const char *leaf, char *buf, size_t len)
+{
+	char path[64] = "/proc/self/task/";
+	size_t k = strlen(path);
+	char digits[16];
+	int nd = 0;
+	for (pid_t t = tid; t > 0 && nd < 15; t /= 10)
+		digits[nd++] = (char)('0' + t % 10);
+	while (nd)
+		path[k++] = digits[--nd];
+	path[k++] = '/';
+	size_t ll = strlen(leaf);
+	if (k + ll >= sizeof path || len == 0)
+		return -EINVAL;
+	memcpy(path + k, leaf, ll + 1);
+	int fd = lt_sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	ssize_t got = lt_sys_read(fd, buf, len - 1);
+	lt_sys_close(fd);
+	buf[got > 0 ? got : 0] = 0;
+	return got;
+}

@@ -15,6 +15,10 @@ int lt_sys_rename(const char *from, const char *to);
 int lt_sys_unlink(const char *path);
 int lt_sys_fsync(int fd);
 ssize_t lt_sys_readlink(const char *path, char *buf, size_t len);
+/* Read /proc/self/task/TID/LEAF into buf, NUL-terminated (at most len - 1
+ * bytes); raw, no allocation. The bytes read, or -errno of the open or the
+ * read (-ENOENT, -ESRCH: the task is gone). */
+ssize_t lt_sys_read_task_file(pid_t tid, const char *leaf, char *buf, size_t len);
 pid_t lt_sys_getpid(void);
 pid_t lt_sys_gettid(void);
 /* getdents64 on an open directory (raw: never opendir/readdir). */

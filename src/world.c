@@ -179,28 +179,12 @@ size_t lt_world_count_threads(void)
  * stop would wait the whole stop_timeout for it. Raw reads, no allocation. */
 static int task_dead(pid_t tid)
 {
-	char path[64] = "/proc/self/task/";
-	size_t k = strlen(path);
-	char digits[16];
-	int nd = 0;
-	for (pid_t t = tid; t > 0 && nd < 15; t /= 10)
-		digits[nd++] = (char)('0' + t % 10);
-	while (nd)
-		path[k++] = digits[--nd];
-	memcpy(path + k, "/stat", 6);
 	char buf[512];
-	int fd = lt_sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-	if (fd == -ENOENT || fd == -ESRCH)
-		return 1;
-	if (fd < 0)
-		return 0;          /* cannot tell (no descriptor left): ask it */
-	ssize_t got = lt_sys_read(fd, buf, sizeof buf - 1);
-	lt_sys_close(fd);
-	if (got == -ESRCH)
+	ssize_t got = lt_sys_read_task_file(tid, "stat", buf, sizeof buf);
+	if (got == -ENOENT || got == -ESRCH)
 		return 1;
 	if (got <= 0)
-		return 0;
-	buf[got] = 0;
+		return 0;          /* cannot tell (no descriptor left...): ask it */
 	/* "tid (comm) S ...": comm may hold spaces and parentheses */
 	const char *rp = strrchr(buf, ')');
 	if (!rp || rp[1] != ' ')

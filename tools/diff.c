@@ -84,24 +84,24 @@ static int cmp3(long long a, long long b)
 	return (a > b) - (a < b);
 }
 
-/* Largest increase first (bytes, then count), then report order for a stable result. */
-static int cmp_growth(const void *pa, const void *pb)
+/* By change (bytes, then count): sign 1 puts the largest increase first,
+ * -1 the largest decrease; then report order for a stable result. */
+static int cmp_change(const struct lt_diff_entry *a, const struct lt_diff_entry *b, int sign)
 {
-	const struct lt_diff_entry *a = pa, *b = pb;
-	int c = cmp3(b->new_bytes - b->old_bytes, a->new_bytes - a->old_bytes);
+	int c = sign * cmp3(b->new_bytes - b->old_bytes, a->new_bytes - a->old_bytes);
 	if (!c)
-		c = cmp3(b->new_count - b->old_count, a->new_count - a->old_count);
+		c = sign * cmp3(b->new_count - b->old_count, a->new_count - a->old_count);
 	return c ? c : cmp3(id_of(a), id_of(b));
 }
 
-/* Largest decrease first, then report order. */
+static int cmp_growth(const void *pa, const void *pb)
+{
+	return cmp_change(pa, pb, 1);
+}
+
 static int cmp_decline(const void *pa, const void *pb)
 {
-	const struct lt_diff_entry *a = pa, *b = pb;
-	int c = cmp3(a->new_bytes - a->old_bytes, b->new_bytes - b->old_bytes);
-	if (!c)
-		c = cmp3(a->new_count - a->old_count, b->new_count - b->old_count);
-	return c ? c : cmp3(id_of(a), id_of(b));
+	return cmp_change(pa, pb, -1);
 }
 
 int lt_diff_compute(const struct lt_report *old, const struct lt_report *new_,

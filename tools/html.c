@@ -126,21 +126,31 @@ static json_t *jstr(const char *s)
 	return j;
 }
 
+/* The slot of key in table m; a new key (*fresh) is numbered by the size of
+ * arr, to which the caller appends its value. NULL when out of memory. */
+static size_t *intern(struct builder *b, struct lt_strmap *m, const char *key, json_t *arr,
+		      bool *fresh)
+{
+	size_t *slot = lt_strmap_put_copy(m, key, fresh, NULL);
+	if (!slot) {
+		b->oom = true;
+		return NULL;
+	}
+	if (*fresh)
+		*slot = json_array_size(arr);
+	return slot;
+}
+
 static int name_id(struct builder *b, const char *s)
 {
 	if (!s)
 		return -1;
-	bool inserted;
-	size_t *slot = lt_strmap_put_copy(&b->name_ids, s, &inserted, NULL);
-	if (!slot) {
-		b->oom = true;
+	bool fresh;
+	size_t *slot = intern(b, &b->name_ids, s, b->names, &fresh);
+	if (!slot)
 		return -1;
-	}
-	if (inserted) {
-		*slot = json_array_size(b->names);
-		if (json_array_append_new(b->names, jstr(s)) != 0)
-			b->oom = true;
-	}
+	if (fresh && json_array_append_new(b->names, jstr(s)) != 0)
+		b->oom = true;
 	return (int)*slot;
 }
 
@@ -255,14 +265,11 @@ static int frame_id(struct builder *b, const struct lt_frame *f)
 	int mod = name_id(b, f->module), addr = name_id(b, f->address);
 	char key[96];
 	snprintf(key, sizeof key, "%d|%d|%lld|%d|%d|%d", fn, file, f->line, mod, addr, f->inlined);
-	bool inserted;
-	size_t *slot = lt_strmap_put_copy(&b->frame_ids, key, &inserted, NULL);
-	if (!slot) {
-		b->oom = true;
+	bool fresh;
+	size_t *slot = intern(b, &b->frame_ids, key, b->frames, &fresh);
+	if (!slot)
 		return -1;
-	}
-	if (inserted) {
-		*slot = json_array_size(b->frames);
+	if (fresh) {
 		json_array_append_new(b->frames, json_pack("[i,i,I,i,i,b,i]", fn, file,
 			(json_int_t)f->line, mod, addr, f->inlined, snippet_id(b, f->file, f->line)));
 	}

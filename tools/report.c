@@ -8,109 +8,9 @@
 #include "html.h"
 #include "reportfile.h"
 #include "sarif.h"
+#include "textreport.h"
 
 enum format { FMT_TEXT, FMT_FOLDED, FMT_JSON, FMT_SARIF };
-
-/* ---------------------------------------------------------------------------------------
- * Text
- * ------------------------------------------------------------------------------------- */
-
-static const char *memory_title(enum lt_class c)
-{
-	switch (c) {
-	case LT_CLASS_DEFINITE: return "Direct leak of";
-	case LT_CLASS_INDIRECT: return "Indirect leak of";
-	case LT_CLASS_POSSIBLE: return "Possible leak of";
-	case LT_CLASS_REACHABLE: return "Still reachable:";
-	default: return "Leak of";
-	}
-}
-
-static void print_frame(FILE *out, size_t i, const struct lt_frame *f)
-{
-	fprintf(out, "    #%zu %s", i, f->address ? f->address : "0x0");
-	if (f->function)
-		fprintf(out, " in %s", f->function);
-	if (f->file)
-		fprintf(out, " %s:%lld", f->file, f->line);
-	if (f->module)
-		fprintf(out, " (%s)", f->module);
-	if (f->inlined)
-		fputs(" [inlined]", out);
-	fputc('\n', out);
-}
-
-/* Appends " KEY VALUE" for an integer member, " VALUE" for a string one, when present. */
-static void handle_part(FILE *out, json_t *h, const char *key, const char *prefix)
-{
-	json_t *j = json_object_get(h, key);
-	if (json_is_string(j))
-		fprintf(out, " %s%s", prefix, json_string_value(j));
-	else if (json_is_integer(j))
-		fprintf(out, " %s%lld", prefix, (long long)json_integer_value(j));
-}
-
-/* One detail line per handle, e.g.
- * "fd 5 inet stream 127.0.0.1:4000 -> 127.0.0.1:51234 CLOSE_WAIT (peer closed; ...)".
- * Keys appear only as they apply to the kind, so each is printed only when present. */
-static void print_handle(FILE *out, json_t *h)
-{
-	fputs("   ", out);
-	handle_part(out, h, "fd", "fd ");
-	handle_part(out, h, "family", "");
-	handle_part(out, h, "type", "");
-	handle_part(out, h, "local", "");
-	handle_part(out, h, "peer", "-> ");
-	handle_part(out, h, "tcp_state", "");
-	handle_part(out, h, "path", "");
-	handle_part(out, h, "ring_fd", "ring fd ");
-	handle_part(out, h, "index", "index ");
-	handle_part(out, h, "length", "length ");
-	handle_part(out, h, "ident", "ident ");
-	handle_part(out, h, "filter", "");
-	json_t *note = json_object_get(h, "note");
-	if (json_is_string(note))
-		fprintf(out, " (%s)", json_string_value(note));
-	fputc('\n', out);
-}
-
-static void print_group(FILE *out, const struct lt_group *g)
-{
-	if (g->is_memory) {
-		fprintf(out, "%s %lld byte(s) in %lld object(s) allocated from", memory_title(g->class_),
-			g->bytes, g->count);
-	} else {
-		/* Handles the gate does not count (an uncounted kind) are open, not "leaked". */
-		fprintf(out, "%s %s: %lld handle(s)", g->leaked ? "Leaked" : "Open", g->kind, g->count);
-		if (g->bytes)
-			fprintf(out, " (%lld byte(s))", g->bytes);
-		fputs(g->nframes ? " opened from" : " of unknown origin", out);
-	}
-	if (g->suppressed)
-		fprintf(out, " (suppressed by %s)", g->suppressed_by ? g->suppressed_by : "a rule");
-	fputs(":\n", out);
-	for (size_t i = 0; i < g->nframes; i++)
-		print_frame(out, i, &g->frames[i]);
-	size_t i;
-	json_t *h;
-	json_array_foreach(g->handles, i, h)
-		print_handle(out, h);
-	fputc('\n', out);
-}
-
-static void print_text(FILE *out, const struct lt_report *r, bool all)
-{
-	fprintf(out, "==%lld== leaktrace report %s: %s, reason %s", r->pid, r->path, r->exe,
-		r->reason);
-	if (r->signal >= 0)
-		fprintf(out, " (signal %lld)", r->signal);
-	fprintf(out, ", sequence %lld, %s\n\n", r->sequence, r->time);
-	for (size_t i = 0; i < r->ngroups; i++)
-		if (lt_reportfile_group_shown(&r->groups[i], all))
-			print_group(out, &r->groups[i]);
-	fprintf(out, "SUMMARY: leaktrace: %lld byte(s) leaked in %lld allocation(s); %lld handle(s) leaked.\n",
-		r->leaked_bytes, r->leaked_blocks, r->leaked_handles);
-}
 
 /* ---------------------------------------------------------------------------------------
  * Folded stacks (flamegraph.pl / inferno input)
@@ -325,7 +225,8 @@ int lt_cmd_report(int argc, char **argv)
 			} else {
 				if (i)
 					fputc('\n', stdout);
-				print_text(stdout, &reports[i], all);
+				if (lt_textreport_write(stdout, &reports[i], all) != 0)
+					status = 2;
 			}
 		}
 	}

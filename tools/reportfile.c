@@ -193,6 +193,18 @@ static void parse_frame(struct vctx *v, json_t *jf, const char *where, struct lt
 	f->inlined = get_bool(v, jf, where, "inlined", false, false);
 }
 
+/* A zeroed array of n elements for the value at where (NULL when n is 0);
+ * out of memory fails the load. */
+static void *array_for(struct vctx *v, const char *where, size_t n, size_t size)
+{
+	if (!n)
+		return NULL;
+	void *p = calloc(n, size);
+	if (!p)
+		fail(v, where, "out of memory for %zu elements", n);
+	return p;
+}
+
 static void parse_group(struct vctx *v, json_t *jg, size_t idx, struct lt_group *g)
 {
 	char where[64];
@@ -232,13 +244,9 @@ static void parse_group(struct vctx *v, json_t *jg, size_t idx, struct lt_group 
 	if (v->failed)
 		return;
 	g->nframes = json_array_size(stack);
-	if (g->nframes) {
-		g->frames = calloc(g->nframes, sizeof(*g->frames));
-		if (!g->frames) {
-			fail(v, where, "out of memory");
-			return;
-		}
-	}
+	g->frames = array_for(v, where, g->nframes, sizeof(*g->frames));
+	if (v->failed)
+		return;
 	for (size_t i = 0; i < g->nframes && !v->failed; i++) {
 		char fw[96];
 		snprintf(fw, sizeof fw, "%s.stack[%zu]", where, i);
@@ -347,13 +355,9 @@ static void parse_report(struct vctx *v, struct lt_report *r)
 	if (v->failed)
 		return;
 	r->ngroups = json_array_size(leaks);
-	if (r->ngroups) {
-		r->groups = calloc(r->ngroups, sizeof(*r->groups));
-		if (!r->groups) {
-			fail(v, "leaks", "out of memory for %zu groups", r->ngroups);
-			return;
-		}
-	}
+	r->groups = array_for(v, "leaks", r->ngroups, sizeof(*r->groups));
+	if (v->failed)
+		return;
 	for (size_t i = 0; i < r->ngroups && !v->failed; i++)
 		parse_group(v, json_array_get(leaks, i), i, &r->groups[i]);
 }

@@ -47,8 +47,11 @@ static inline int needs_mode(int flags)
 
 /* ---- open family --------------------------------------------------------- */
 
-#define OPEN_HOOK(name)                                                        \
-	LT_EXPORT int name(const char *path, int flags, ...)                   \
+/* One hook of the open family: params is its parameter list (ending in
+ * flags, ...), args the call of the real function; the mode argument is
+ * read only when flags create a file, as open(2) reads it. */
+#define OPEN_FAMILY_HOOK(name, params, args)                                  \
+	LT_EXPORT int name params                                              \
 	{                                                                      \
 		mode_t mode = 0;                                               \
 		if (needs_mode(flags)) {                                       \
@@ -58,26 +61,16 @@ static inline int needs_mode(int flags)
 			va_end(ap);                                            \
 		}                                                              \
 		FAIL_IF_UNRESOLVED(name);                                      \
-		int fd = lt_real.name(path, flags, mode);                      \
+		int fd = lt_real.name args;                                    \
 		lt_hh_created(fd, LT_KIND_FD);                                 \
 		return fd;                                                     \
 	}
 
+#define OPEN_HOOK(name)                                                        \
+	OPEN_FAMILY_HOOK(name, (const char *path, int flags, ...), (path, flags, mode))
 #define OPENAT_HOOK(name)                                                      \
-	LT_EXPORT int name(int dirfd, const char *path, int flags, ...)        \
-	{                                                                      \
-		mode_t mode = 0;                                               \
-		if (needs_mode(flags)) {                                       \
-			va_list ap;                                            \
-			va_start(ap, flags);                                   \
-			mode = va_arg(ap, mode_t);                             \
-			va_end(ap);                                            \
-		}                                                              \
-		FAIL_IF_UNRESOLVED(name);                                      \
-		int fd = lt_real.name(dirfd, path, flags, mode);               \
-		lt_hh_created(fd, LT_KIND_FD);                                 \
-		return fd;                                                     \
-	}
+	OPEN_FAMILY_HOOK(name, (int dirfd, const char *path, int flags, ...),   \
+			 (dirfd, path, flags, mode))
 
 OPEN_HOOK(open)
 OPEN_HOOK(open64)

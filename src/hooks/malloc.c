@@ -217,15 +217,8 @@ LT_EXPORT void *reallocarray(void *p, size_t n, size_t size)
 
 LT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
-	if (LT_UNLIKELY(!lt_hook_ready() || lt_guard_depth)) {
-		if (align % sizeof(void *) || (align & (align - 1)))
-			return EINVAL;
-		void *p = lt_ia_memalign(align, n);
-		if (!p)
-			return ENOMEM;
-		*out = p;
-		return 0;
-	}
+	if (LT_UNLIKELY(!lt_hook_ready() || lt_guard_depth))
+		return lt_posix_memalign_with(lt_ia_memalign, out, align, n);
 	int r = lt_real.posix_memalign(out, align, n);
 	if (r == 0 && mem_tracing())
 		track(*out, n);

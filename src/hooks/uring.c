@@ -180,25 +180,24 @@ void lt_hook_uring_setup(long fd)
 
 #define TRACKING() (!lt_hook_in_uring)
 
+/* A liburing call that sets up ring: the ring's descriptor is created. */
+#define UR_RING_INIT(name, args)                                               \
+	LT_REAL_OR_ENOSYS(name, -ENOSYS);                                      \
+	int track = TRACKING();                                                \
+	int r = INNER(lt_real.name args);                                      \
+	if (r == 0 && track)                                                   \
+		ring_created(ring->ring_fd);                                   \
+	return r
+
 LT_EXPORT int io_uring_queue_init(unsigned entries, struct io_uring *ring, unsigned flags)
 {
-	LT_REAL_OR_ENOSYS(io_uring_queue_init, -ENOSYS);
-	int track = TRACKING();
-	int r = INNER(lt_real.io_uring_queue_init(entries, ring, flags));
-	if (r == 0 && track)
-		ring_created(ring->ring_fd);
-	return r;
+	UR_RING_INIT(io_uring_queue_init, (entries, ring, flags));
 }
 
 LT_EXPORT int io_uring_queue_init_params(unsigned entries, struct io_uring *ring,
 					 struct io_uring_params *p)
 {
-	LT_REAL_OR_ENOSYS(io_uring_queue_init_params, -ENOSYS);
-	int track = TRACKING();
-	int r = INNER(lt_real.io_uring_queue_init_params(entries, ring, p));
-	if (r == 0 && track)
-		ring_created(ring->ring_fd);
-	return r;
+	UR_RING_INIT(io_uring_queue_init_params, (entries, ring, p));
 }
 
 /* io_uring_queue_exit closes the ring descriptor itself (never through
@@ -238,24 +237,48 @@ LT_EXPORT int io_uring_register(unsigned int fd, unsigned int op, const void *ar
 /* liburing's wrappers return 0 or -errno (updates: how many changed). */
 #define UR_BEGIN(name)                                                         	LT_REAL_OR_ENOSYS(name, -ENOSYS);                                      	int track_ = TRACKING()
 
+/* A liburing wrapper that does what the raw io_uring_register(ring fd, op,
+ * arg, nr) does: the real call with inner hooks passing through, then the
+ * same table update (lt_hook_uring_register ignores a failed call). */
+#define UR_AS_REGISTER(name, args, op, arg, nr)                               \
+	UR_BEGIN(name);                                                        \
+	int r = INNER(lt_real.name args);                                      \
+	if (track_)                                                            \
+		lt_hook_uring_register(ring->ring_fd, op, arg, nr, r);         \
+	return r
+
+/* The update wrappers: IORING_REGISTER_*_UPDATE2 with data at offset off. */
+static void rsrc_update(struct io_uring *ring, unsigned op, unsigned off, const void *data,
+			unsigned nr, int r)
+{
+	struct io_uring_rsrc_update2 u;
+	memset(&u, 0, sizeof u);
+	u.offset = off;
+	u.data = (uintptr_t)data;
+	u.nr = nr;
+	lt_hook_uring_register(ring->ring_fd, op, &u, sizeof u, r);
+}
+
+#define UR_AS_UPDATE(name, args, op, off, data, nr)                           \
+	UR_BEGIN(name);                                                        \
+	int r = INNER(lt_real.name args);                                      \
+	if (track_)                                                            \
+		rsrc_update(ring, op, off, data, nr, r);                       \
+	return r
+
+#define TAGS(t) ((const unsigned long long *)(t))
+
 LT_EXPORT int io_uring_register_buffers(struct io_uring *ring, const struct iovec *iov,
 					unsigned nr)
 {
-	UR_BEGIN(io_uring_register_buffers);
-	int r = INNER(lt_real.io_uring_register_buffers(ring, iov, nr));
-	if (track_)
-		lt_hook_uring_register(ring->ring_fd, IORING_REGISTER_BUFFERS, iov, nr, r);
-	return r;
+	UR_AS_REGISTER(io_uring_register_buffers, (ring, iov, nr), IORING_REGISTER_BUFFERS, iov, nr);
 }
 
 LT_EXPORT int io_uring_register_buffers_tags(struct io_uring *ring, const struct iovec *iov,
 					     const __u64 *tags, unsigned nr)
 {
-	UR_BEGIN(io_uring_register_buffers_tags);
-	int r = INNER(lt_real.io_uring_register_buffers_tags(ring, iov, (const unsigned long long *)tags, nr));
-	if (track_)
-		lt_hook_uring_register(ring->ring_fd, IORING_REGISTER_BUFFERS, iov, nr, r);
-	return r;
+	UR_AS_REGISTER(io_uring_register_buffers_tags, (ring, iov, TAGS(tags), nr),
+		       IORING_REGISTER_BUFFERS, iov, nr);
 }
 
 LT_EXPORT int io_uring_register_buffers_sparse(struct io_uring *ring, unsigned nr)
@@ -269,47 +292,25 @@ LT_EXPORT int io_uring_register_buffers_update_tag(struct io_uring *ring, unsign
 						   const struct iovec *iov, const __u64 *tags,
 						   unsigned nr)
 {
-	UR_BEGIN(io_uring_register_buffers_update_tag);
-	int r = INNER(lt_real.io_uring_register_buffers_update_tag(ring, off, iov,
-				(const unsigned long long *)tags, nr));
-	if (track_ && r >= 0) {
-		struct io_uring_rsrc_update2 u;
-		memset(&u, 0, sizeof u);
-		u.offset = off;
-		u.data = (uintptr_t)iov;
-		u.nr = nr;
-		lt_hook_uring_register(ring->ring_fd, IORING_REGISTER_BUFFERS_UPDATE, &u,
-				       sizeof u, r);
-	}
-	return r;
+	UR_AS_UPDATE(io_uring_register_buffers_update_tag, (ring, off, iov, TAGS(tags), nr),
+		     IORING_REGISTER_BUFFERS_UPDATE, off, iov, nr);
 }
 
 LT_EXPORT int io_uring_unregister_buffers(struct io_uring *ring)
 {
-	UR_BEGIN(io_uring_unregister_buffers);
-	int r = INNER(lt_real.io_uring_unregister_buffers(ring));
-	if (track_)
-		lt_hook_uring_register(ring->ring_fd, IORING_UNREGISTER_BUFFERS, NULL, 0, r);
-	return r;
+	UR_AS_REGISTER(io_uring_unregister_buffers, (ring), IORING_UNREGISTER_BUFFERS, NULL, 0);
 }
 
 LT_EXPORT int io_uring_register_files(struct io_uring *ring, const int *files, unsigned nr)
 {
-	UR_BEGIN(io_uring_register_files);
-	int r = INNER(lt_real.io_uring_register_files(ring, files, nr));
-	if (track_)
-		lt_hook_uring_register(ring->ring_fd, IORING_REGISTER_FILES, files, nr, r);
-	return r;
+	UR_AS_REGISTER(io_uring_register_files, (ring, files, nr), IORING_REGISTER_FILES, files, nr);
 }
 
 LT_EXPORT int io_uring_register_files_tags(struct io_uring *ring, const int *files,
 					   const __u64 *tags, unsigned nr)
 {
-	UR_BEGIN(io_uring_register_files_tags);
-	int r = INNER(lt_real.io_uring_register_files_tags(ring, files, (const unsigned long long *)tags, nr));
-	if (track_)
-		lt_hook_uring_register(ring->ring_fd, IORING_REGISTER_FILES, files, nr, r);
-	return r;
+	UR_AS_REGISTER(io_uring_register_files_tags, (ring, files, TAGS(tags), nr),
+		       IORING_REGISTER_FILES, files, nr);
 }
 
 LT_EXPORT int io_uring_register_files_sparse(struct io_uring *ring, unsigned nr)
@@ -319,67 +320,39 @@ LT_EXPORT int io_uring_register_files_sparse(struct io_uring *ring, unsigned nr)
 	return INNER(lt_real.io_uring_register_files_sparse(ring, nr));
 }
 
-static void files_update(struct io_uring *ring, unsigned off, const int *files, unsigned nr, int r)
-{
-	struct io_uring_rsrc_update2 u;
-	memset(&u, 0, sizeof u);
-	u.offset = off;
-	u.data = (uintptr_t)files;
-	u.nr = nr;
-	lt_hook_uring_register(ring->ring_fd, IORING_REGISTER_FILES_UPDATE2, &u, sizeof u, r);
-}
-
 LT_EXPORT int io_uring_register_files_update(struct io_uring *ring, unsigned off,
 					     const int *files, unsigned nr)
 {
-	UR_BEGIN(io_uring_register_files_update);
-	int r = INNER(lt_real.io_uring_register_files_update(ring, off, files, nr));
-	if (track_)
-		files_update(ring, off, files, nr, r);
-	return r;
+	UR_AS_UPDATE(io_uring_register_files_update, (ring, off, files, nr),
+		     IORING_REGISTER_FILES_UPDATE2, off, files, nr);
 }
 
 LT_EXPORT int io_uring_register_files_update_tag(struct io_uring *ring, unsigned off,
 						 const int *files, const __u64 *tags, unsigned nr)
 {
-	UR_BEGIN(io_uring_register_files_update_tag);
-	int r = INNER(lt_real.io_uring_register_files_update_tag(ring, off, files,
-				(const unsigned long long *)tags, nr));
-	if (track_)
-		files_update(ring, off, files, nr, r);
-	return r;
+	UR_AS_UPDATE(io_uring_register_files_update_tag, (ring, off, files, TAGS(tags), nr),
+		     IORING_REGISTER_FILES_UPDATE2, off, files, nr);
 }
 
 LT_EXPORT int io_uring_unregister_files(struct io_uring *ring)
 {
-	UR_BEGIN(io_uring_unregister_files);
-	int r = INNER(lt_real.io_uring_unregister_files(ring));
-	if (track_)
-		lt_hook_uring_register(ring->ring_fd, IORING_UNREGISTER_FILES, NULL, 0, r);
-	return r;
+	UR_AS_REGISTER(io_uring_unregister_files, (ring), IORING_UNREGISTER_FILES, NULL, 0);
 }
 
 LT_EXPORT int io_uring_register_buf_ring(struct io_uring *ring, struct io_uring_buf_reg *reg,
 					 unsigned int flags)
 {
-	UR_BEGIN(io_uring_register_buf_ring);
-	int r = INNER(lt_real.io_uring_register_buf_ring(ring, reg, flags));
-	if (track_)
-		lt_hook_uring_register(ring->ring_fd, IORING_REGISTER_PBUF_RING, reg, 1, r);
-	return r;
+	UR_AS_REGISTER(io_uring_register_buf_ring, (ring, reg, flags),
+		       IORING_REGISTER_PBUF_RING, reg, 1);
 }
 
 LT_EXPORT int io_uring_unregister_buf_ring(struct io_uring *ring, int bgid)
 {
-	UR_BEGIN(io_uring_unregister_buf_ring);
-	int r = INNER(lt_real.io_uring_unregister_buf_ring(ring, bgid));
-	if (track_) {
-		struct io_uring_buf_reg reg;
-		memset(&reg, 0, sizeof reg);
-		reg.bgid = (__u16)bgid;
-		lt_hook_uring_register(ring->ring_fd, IORING_UNREGISTER_PBUF_RING, &reg, 1, r);
-	}
-	return r;
+	struct io_uring_buf_reg reg;
+	memset(&reg, 0, sizeof reg);
+	reg.bgid = (__u16)bgid;
+	UR_AS_REGISTER(io_uring_unregister_buf_ring, (ring, bgid),
+		       IORING_UNREGISTER_PBUF_RING, &reg, 1);
 }
 
 #endif /* HAVE_LIBURING_H */

@@ -3,13 +3,11 @@
 #ifndef LT_EMIT_H
 #define LT_EMIT_H
 
-#include "buf.h"
 #include "report.h"
 
 void lt_json_write(const lt_report_t *r, lt_buf_t *b);
-void lt_text_write(const lt_report_t *r, lt_buf_t *b);
-/* Does the text report show this group (show_classes, min_bytes...)? */
-int lt_text_shows(const lt_group_t *g);
+/* The text writer, lt_text_write, is the model's (model/model.h): the
+ * leaktrace command prints a saved report with it too. */
 
 /* Write b to the pattern's file atomically (temp + rename, O_NOFOLLOW,
  * 0600), or to stderr for "stderr". Falls back to stderr with one warning. */

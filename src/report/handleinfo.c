@@ -77,18 +77,15 @@ static const char *type_name(int t)
 /* "127.0.0.1:4000", "[::1]:80", a unix path, "@abstract"; NULL if unnamed. */
 static const char *addr_str(const struct sockaddr_storage *ss, socklen_t len, char *buf, size_t cap)
 {
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)ss;
-		char a[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &in->sin_addr, a, sizeof a);
-		snprintf(buf, cap, "%s:%u", a, ntohs(in->sin_port));
-		return buf;
-	}
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in = (const void *)ss;
+	if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6) {
+		const struct sockaddr_in *in4 = (const void *)ss;
+		const struct sockaddr_in6 *in6 = (const void *)ss;
+		int v6 = ss->ss_family == AF_INET6;
 		char a[INET6_ADDRSTRLEN];
-		inet_ntop(AF_INET6, &in->sin6_addr, a, sizeof a);
-		snprintf(buf, cap, "[%s]:%u", a, ntohs(in->sin6_port));
+		inet_ntop(ss->ss_family, v6 ? (const void *)&in6->sin6_addr : (const void *)&in4->sin_addr,
+			  a, sizeof a);
+		snprintf(buf, cap, v6 ? "[%s]:%u" : "%s:%u", a,
+			 ntohs(v6 ? in6->sin6_port : in4->sin_port));
 		return buf;
 	}
 	if (ss->ss_family == AF_UNIX) {

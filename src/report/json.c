@@ -5,11 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../log.h"
-#include "../fork.h"
 #include "../lt.h"
 #include "../options.h"
-#include "suppress.h"
 #include "emit.h"
 
 static const char *reason_name(int r)
@@ -74,7 +71,7 @@ static void write_handle(lt_buf_t *b, const lt_handle_detail_t *h)
 	lt_buf_puts(b, "}");
 }
 
-static void write_group(lt_buf_t *b, const lt_group_t *g, size_t id)
+static void write_group(lt_buf_t *b, const lt_report_t *r, const lt_group_t *g, size_t id)
 {
 	lt_buf_printf(b, "    {\"id\": %zu, \"kind\": \"%s\", \"class\": \"%s\", \"leaked\": %s,",
 		      id, lt_kind_name(g->key.kind), lt_class_name(g->key.cls),
@@ -88,7 +85,7 @@ static void write_group(lt_buf_t *b, const lt_group_t *g, size_t id)
 		lt_buf_printf(b, " \"origin\": \"%s\",", g->key.origin ? "unknown" : "traced");
 	else if (g->key.origin == LT_ORIGIN_FORK)
 		lt_buf_printf(b, " \"allocated_before_fork\": true, \"fork_parent_pid\": %d,",
-			      lt_fork_parent_pid);
+			      r->fork_parent_pid);
 	lt_buf_printf(b, "\n     \"bytes\": %llu, \"count\": %llu, \"stack_id\": %u, "
 			 "\"oldest_ms\": %u, \"newest_ms\": %u,\n     \"stack\": [",
 		      (unsigned long long)g->bytes, (unsigned long long)g->count,
@@ -116,6 +113,30 @@ static void write_group(lt_buf_t *b, const lt_group_t *g, size_t id)
 		lt_buf_puts(b, "]");
 	}
 	lt_buf_puts(b, "}");
+}
+
+static void write_rule(lt_buf_t *b, const lt_supp_used_t *ru)
+{
+	lt_buf_puts(b, "{\"rule\": ");
+	lt_buf_json_str(b, ru->text);
+	lt_buf_puts(b, ", \"file\": ");
+	lt_buf_json_str(b, ru->file);
+	lt_buf_printf(b, ", \"line\": %d, \"hits\": %llu, \"bytes\": %llu, \"blocks\": %llu, \"handles\": %llu}",
+		      ru->line, (unsigned long long)ru->hits, (unsigned long long)ru->bytes,
+		      (unsigned long long)ru->blocks, (unsigned long long)ru->handles);
+}
+
+/* ",\n  \"suppressions\": [...]" when rules are loaded */
+static void suppressions(lt_buf_t *b, const lt_report_t *r)
+{
+	if (!r->nrules)
+		return;
+	lt_buf_puts(b, ",\n  \"suppressions\": [");
+	for (size_t i = 0; i < r->nrules; i++) {
+		lt_buf_puts(b, i ? ",\n    " : "\n    ");
+		write_rule(b, &r->rules[i]);
+	}
+	lt_buf_puts(b, "\n  ]");
 }
 
 static void write_set(lt_buf_t *b, const char *const *names, int n, unsigned bits)
@@ -161,12 +182,11 @@ void lt_json_write(const lt_report_t *r, lt_buf_t *b)
 	}
 	if (r->reason == LT_REASON_SNAPSHOT)
 		lt_buf_printf(b, "  \"pause_ms\": %.3f,\n", r->pause_ms);
-	int nnotes = lt_log_note_count();
-	if (nnotes) {
+	if (r->nnotes) {
 		lt_buf_puts(b, "  \"notes\": [");
-		for (int i = 0; i < nnotes; i++) {
+		for (size_t i = 0; i < r->nnotes; i++) {
 			lt_buf_puts(b, i ? ", " : "");
-			lt_buf_json_str(b, lt_log_note_get(i));
+			lt_buf_json_str(b, r->notes[i]);
 		}
 		lt_buf_puts(b, "],\n");
 	}
@@ -197,13 +217,7 @@ void lt_json_write(const lt_report_t *r, lt_buf_t *b)
 	for (int c = 0; c <= LT_CLASS_UNCLASSIFIED; c++)
 		class_total(b, lt_class_name(c), &r->by_class[c], c == LT_CLASS_UNCLASSIFIED);
 	lt_buf_puts(b, "    },\n    \"by_kind\": {");
-	int first = 1;
-	for (int k = 1; k < LT_KIND_COUNT; k++)
-		if (r->by_kind[k]) {
-			lt_buf_printf(b, "%s\"%s\": %llu", first ? "" : ", ", lt_kind_name(k),
-				      (unsigned long long)r->by_kind[k]);
-			first = 0;
-		}
+	lt_report_kinds(r, b, "\"%s\": %llu");
 	lt_buf_printf(b, "},\n    \"unknown_handles\": %llu,\n    \"unknown_frees\": %llu,\n"
 			 "    \"suppressed\": {\"bytes\": %llu, \"blocks\": %llu, \"handles\": %llu}\n  },\n",
 		      (unsigned long long)r->unknown_handles, (unsigned long long)r->unknown_frees,
@@ -213,9 +227,9 @@ void lt_json_write(const lt_report_t *r, lt_buf_t *b)
 	lt_buf_puts(b, "  \"leaks\": [");
 	for (size_t i = 0; i < r->ngroups; i++) {
 		lt_buf_puts(b, i ? ",\n" : "\n");
-		write_group(b, r->sorted[i], i + 1);
+		write_group(b, r, r->sorted[i], i + 1);
 	}
 	lt_buf_puts(b, r->ngroups ? "\n  ]" : "]");
-	lt_supp_write_json(b);
+	suppressions(b, r);
 	lt_buf_puts(b, "\n}\n");
 }

@@ -145,8 +145,10 @@ void lt_emit_report(const lt_report_t *r)
 	lt_buf_t b;
 	int fmt = lt_opt.format;
 	if (fmt == LT_FMT_TEXT || fmt == LT_FMT_BOTH) {
+		lt_text_view_t v;
+		lt_text_view_from_options(&v, &lt_opt);
 		lt_buf_init(&b);
-		lt_text_write(r, &b);
+		lt_text_write(r, &v, &b);
 		/* with both, text goes to stderr and JSON to output */
 		if (fmt == LT_FMT_BOTH && strcmp(lt_opt.output, "stderr"))
 			to_stderr(&b);

@@ -23,18 +23,19 @@
 #include "../sys.h"
 #include "../stack.h"
 #include "suppress.h"
-#include "buf.h"
 #include "emit.h"
 #include "strpool.h"
 #include "symbolize.h"
 
-void lt_handle_detail_init(lt_handle_detail_t *d)
+/* The model's memory (model/model.h): the private allocator. */
+void *lt_model_realloc(void *p, size_t old, size_t n)
 {
-	memset(d, 0, sizeof *d);
-	d->fd = -1;
-	d->ring_fd = -1;
-	d->index = -1;
-	d->ident = -1;
+	return lt_ia_realloc(p, old, n);
+}
+
+void lt_model_free(void *p)
+{
+	lt_ia_free(p);
 }
 
 /* ---- report-lifetime strings ---------------------------------------- */
@@ -186,6 +187,8 @@ static void symbolize_groups(lt_report_t *r, lt_sym_t *sym)
 {
 	if (!sym)
 		return;
+	lt_text_view_t view;
+	lt_text_view_from_options(&view, &lt_opt);
 	for (size_t i = 0; i < r->ngroups; i++) {
 		lt_group_t *g = r->sorted[i];
 		const lt_stack_t *st = lt_stack_get(g->key.stack);
@@ -195,7 +198,7 @@ static void symbolize_groups(lt_report_t *r, lt_sym_t *sym)
 		int n = 0;
 		/* separate debug files are read for what a person looks at:
 		 * counted leaks, groups the text shows, or everything on request */
-		int full = lt_opt.debuginfo == LT_DEBUGINFO_ALL || g->leaked || lt_text_shows(g);
+		int full = lt_opt.debuginfo == LT_DEBUGINFO_ALL || g->leaked || lt_text_shows(&view, g);
 		for (uint32_t k = 0; k < st->depth && n < (int)LT_ARRAY_LEN(tmp); k++)
 			n += lt_sym_lookup_at(sym, st->pc[k], st->id, tmp + n,
 					      (int)LT_ARRAY_LEN(tmp) - n, full);
@@ -349,6 +352,19 @@ static int wanted(const lt_report_t *r)
 	       gated_handles > (uint64_t)lt_opt.handle_threshold;
 }
 
+/* What the writers print beside the groups: the run's notes and the
+ * suppression rules with their hits. */
+static void attach_notes(lt_report_t *r)
+{
+	int n = lt_log_note_count();
+	const char **notes = n > 0 ? lt_ia_alloc((size_t)n * sizeof *notes) : NULL;
+	for (int i = 0; notes && i < n; i++)
+		notes[i] = lt_log_note_get(i);
+	r->notes = notes;
+	r->nnotes = notes ? (size_t)n : 0;
+	r->rules = lt_supp_used(&r->nrules);
+}
+
 static void free_report(lt_report_t *r)
 {
 	lt_group_t *g, *tmp;
@@ -359,6 +375,8 @@ static void free_report(lt_report_t *r)
 		lt_ia_free(g);
 	}
 	lt_ia_free(r->sorted);
+	lt_ia_free((void *)r->rules);
+	lt_ia_free((void *)r->notes);
 	lt_strpool_reset(&report_strings);
 }
 
@@ -406,6 +424,7 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 		if (!sym)
 			sym = lt_sym_open();
 		symbolize_groups(&r, sym);
+		attach_notes(&r);
 		lt_emit_report(&r);
 	}
 	if (sym)

@@ -260,34 +260,19 @@ void lt_supp_apply(lt_report_t *r, lt_sym_t *sym)
 	}
 }
 
-void lt_supp_write_json(lt_buf_t *b)
+lt_supp_used_t *lt_supp_used(size_t *n)
 {
+	*n = 0;
 	if (!nrules)
-		return;
-	lt_buf_puts(b, ",\n  \"suppressions\": [");
+		return NULL;
+	lt_supp_used_t *u = lt_ia_alloc(nrules * sizeof *u);
+	if (!u)
+		return NULL;
 	for (size_t i = 0; i < nrules; i++) {
 		const rule_t *ru = &rules[i];
-		lt_buf_puts(b, i ? ",\n    {\"rule\": " : "\n    {\"rule\": ");
-		lt_buf_json_str(b, ru->text);
-		lt_buf_puts(b, ", \"file\": ");
-		lt_buf_json_str(b, ru->file);
-		lt_buf_printf(b, ", \"line\": %d, \"hits\": %llu, \"bytes\": %llu, \"blocks\": %llu, \"handles\": %llu}",
-			      ru->line, (unsigned long long)ru->hits, (unsigned long long)ru->bytes,
-			      (unsigned long long)ru->blocks, (unsigned long long)ru->handles);
+		u[i] = (lt_supp_used_t){ ru->text, ru->file, ru->line, ru->hits, ru->bytes,
+					 ru->blocks, ru->handles };
 	}
-	lt_buf_puts(b, "\n  ]");
-}
-
-void lt_supp_write_text(lt_buf_t *b)
-{
-	if (!nrules)
-		return;
-	lt_buf_puts(b, "Suppressions used:\n  count      bytes template\n");
-	for (size_t i = 0; i < nrules; i++) {
-		const rule_t *ru = &rules[i];
-		lt_buf_printf(b, "  %5llu %10llu %s (%s:%d)%s\n", (unsigned long long)ru->hits,
-			      (unsigned long long)ru->bytes, ru->pattern, ru->file, ru->line,
-			      ru->hits ? "" : " (unused)");
-	}
-	lt_buf_puts(b, "\n");
+	*n = nrules;
+	return u;
 }

@@ -2,7 +2,6 @@
 #ifndef LT_SUPPRESS_H
 #define LT_SUPPRESS_H
 
-#include "buf.h"
 #include "report.h"
 
 /* Load the files named by the suppressions option (comma-separated; once).
@@ -29,9 +28,8 @@ int lt_supp_active(void);
  * with the report's session sym (NULL: cannot symbolize, one warning). */
 struct lt_sym;
 void lt_supp_apply(lt_report_t *r, struct lt_sym *sym);
-/* Append ",\n  \"suppressions\": [...]" when rules are loaded. */
-void lt_supp_write_json(lt_buf_t *b);
-/* "Suppressions used:" lines for the text report (LeakSanitizer's form). */
-void lt_supp_write_text(lt_buf_t *b);
+/* The loaded rules and their hits so far, for the report's writers (an
+ * array from the private allocator, NULL and *n = 0 when none). */
+lt_supp_used_t *lt_supp_used(size_t *n);
 
 #endif

@@ -13,12 +13,16 @@ Layers of the shim, bottom up (src/README.md draws the map):
   contract  the files listed in CONTRACT: option table, output patterns,
             signal names, kind/class vocabulary, raw system calls, one-line
             diagnostics; shared by the shim and the CLI, built as lt_contract
-  tools     tools/            the CLI: only its own files and the contract
+  model     src/model/        the report model and its text emitter (and the
+            buffer it writes into): built as lt_model, linked by the shim and
+            by the CLI, so both print a report with the same code
+  tools     tools/            the CLI: its own files, the model and the contract
 
 Rules:
   1. #include "..." may only point to the same layer or one the layer may
-     call: hooks -> core; report -> core; triggers -> core, report;
-     core -> core; tools -> tools; and every layer -> contract (the
+     call: hooks -> core; report -> core, model; triggers -> core, report,
+     model; core -> core; model -> model; tools -> tools, model; and every
+     layer -> contract (the
      vocabulary shared by the shim and the tool, which includes nothing).
   2. tools/meson.build never links the shim's core (lt_core).
   3. Outside src/hooks/ and src/sys.c, shim code never calls a function the
@@ -58,14 +62,16 @@ TRIGGERS = {"src/init.c", "src/init.h", "src/signal.c", "src/signals.h", "src/cl
 MAY = {
     "core": {"core", "contract"},
     "hooks": {"hooks", "core", "contract"},
-    "report": {"report", "core", "contract"},
-    "triggers": {"triggers", "report", "core", "contract"},
-    "tools": {"tools", "contract"},
+    "report": {"report", "model", "core", "contract"},
+    "triggers": {"triggers", "report", "model", "core", "contract"},
+    "model": {"model", "contract"},
+    "tools": {"tools", "model", "contract"},
     "contract": {"contract"},
 }
 
 
-FOLDERS = (("src/hooks/", "hooks"), ("src/report/", "report"), ("src/", "core"),
+FOLDERS = (("src/hooks/", "hooks"), ("src/report/", "report"), ("src/model/", "model"),
+           ("src/", "core"),
            ("tools/", "tools"))
 
 

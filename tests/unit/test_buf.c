@@ -4,7 +4,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "report/buf.h"
+#include "model/buf.h"
 
 static const char *esc(const char *s)
 {

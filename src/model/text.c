@@ -6,11 +6,26 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../log.h"
-#include "../fork.h"
 #include "../options.h"
-#include "suppress.h"
-#include "emit.h"
+#include "model.h"
+
+void lt_handle_detail_init(lt_handle_detail_t *d)
+{
+	memset(d, 0, sizeof *d);
+	d->fd = -1;
+	d->ring_fd = -1;
+	d->index = -1;
+	d->ident = -1;
+}
+
+void lt_text_view_from_options(lt_text_view_t *v, const lt_options_t *o)
+{
+	v->show_classes = o->show_classes;
+	v->min_bytes = o->min_bytes;
+	v->max_leaks = o->max_leaks;
+	v->show_suppressed = o->show_suppressed;
+	v->report_inherited = o->report_inherited;
+}
 
 static const char *class_title(const lt_group_t *g)
 {
@@ -23,15 +38,15 @@ static const char *class_title(const lt_group_t *g)
 	}
 }
 
-int lt_text_shows(const lt_group_t *g)
+int lt_text_shows(const lt_text_view_t *v, const lt_group_t *g)
 {
 	if (g->suppressed_by)
-		return lt_opt.show_suppressed;
+		return v->show_suppressed;
 	if (g->key.kind != LT_KIND_MEMORY)
-		return g->key.origin == 0 || lt_opt.report_inherited;
-	if (g->bytes < lt_opt.min_bytes)
+		return g->key.origin == 0 || v->report_inherited;
+	if (g->bytes < v->min_bytes)
 		return 0;
-	unsigned m = (unsigned)lt_opt.show_classes;
+	unsigned m = v->show_classes;
 	switch (g->key.cls) {
 	case LT_CLASS_DEFINITE: return !!(m & LT_CLS_DEFINITE);
 	case LT_CLASS_INDIRECT: return !!(m & LT_CLS_INDIRECT);
@@ -61,50 +76,46 @@ static void frames(lt_buf_t *b, const lt_group_t *g)
 	}
 }
 
+/* One handle's detail line: the fields that are set, in this order. */
 static void handle_line(lt_buf_t *b, const lt_handle_detail_t *h)
 {
+	const struct {
+		int set;
+		const char *fmt;
+		unsigned long long v;
+	} nums[] = {
+		{ h->fd >= 0, "fd %llu", (unsigned long long)h->fd },
+		{ h->ring_fd >= 0, " ring fd %llu", (unsigned long long)h->ring_fd },
+		{ h->index >= 0, " index %llu", (unsigned long long)h->index },
+		{ h->addr != 0, " 0x%llx", (unsigned long long)h->addr },
+		{ h->length != 0, " %llu bytes", (unsigned long long)h->length },
+		{ h->ident >= 0, " ident %llu", (unsigned long long)h->ident },
+	};
+	const struct {
+		const char *v, *before, *after;
+	} strs[] = {
+		{ h->filter, " ", "" }, { h->family, " ", "" }, { h->type, " ", "" },
+		{ h->local, " ", "" }, { h->peer, " -> ", "" }, { h->tcp_state, " ", "" },
+		{ h->what, " ", "" }, { h->path, " ", "" }, { h->note, " (", ")" },
+	};
 	lt_buf_puts(b, "    ");
-	if (h->fd >= 0)
-		lt_buf_printf(b, "fd %d", h->fd);
-	if (h->ring_fd >= 0)
-		lt_buf_printf(b, " ring fd %d", h->ring_fd);
-	if (h->index >= 0)
-		lt_buf_printf(b, " index %lld", h->index);
-	if (h->addr)
-		lt_buf_printf(b, " 0x%llx", (unsigned long long)h->addr);
-	if (h->length)
-		lt_buf_printf(b, " %llu bytes", (unsigned long long)h->length);
-	if (h->ident >= 0)
-		lt_buf_printf(b, " ident %lld", h->ident);
-	if (h->filter)
-		lt_buf_printf(b, " %s", h->filter);
-	if (h->family)
-		lt_buf_printf(b, " %s", h->family);
-	if (h->type)
-		lt_buf_printf(b, " %s", h->type);
-	if (h->local)
-		lt_buf_printf(b, " %s", h->local);
-	if (h->peer)
-		lt_buf_printf(b, " -> %s", h->peer);
-	if (h->tcp_state)
-		lt_buf_printf(b, " %s", h->tcp_state);
-	if (h->what)
-		lt_buf_printf(b, " %s", h->what);
-	if (h->path)
-		lt_buf_printf(b, " %s", h->path);
-	if (h->note)
-		lt_buf_printf(b, " (%s)", h->note);
+	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+		if (nums[i].set)
+			lt_buf_printf(b, nums[i].fmt, nums[i].v);
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		if (strs[i].v)
+			lt_buf_printf(b, "%s%s%s", strs[i].before, strs[i].v, strs[i].after);
 	lt_buf_puts(b, "\n");
 }
 
-static void group(lt_buf_t *b, const lt_group_t *g)
+static void group(lt_buf_t *b, const lt_report_t *r, const lt_group_t *g)
 {
 	if (g->key.kind == LT_KIND_MEMORY) {
 		lt_buf_printf(b, "%s of %llu byte(s) in %llu object(s) allocated ",
 			      class_title(g), (unsigned long long)g->bytes,
 			      (unsigned long long)g->count);
 		if (g->key.origin == LT_ORIGIN_FORK)
-			lt_buf_printf(b, "before fork in parent PID %d, ", lt_fork_parent_pid);
+			lt_buf_printf(b, "before fork in parent PID %d, ", r->fork_parent_pid);
 		lt_buf_puts(b, "from:\n");
 	} else {
 		lt_buf_printf(b, "%s %s: %llu handle(s)", g->key.origin ? "Open (not created here)" : "Leaked",
@@ -124,7 +135,38 @@ static void group(lt_buf_t *b, const lt_group_t *g)
 	lt_buf_puts(b, "\n");
 }
 
-void lt_text_write(const lt_report_t *r, lt_buf_t *b)
+int lt_report_kinds(const lt_report_t *r, lt_buf_t *b, const char *fmt)
+{
+	int n = 0;
+	for (int k = 1; k < LT_KIND_COUNT; k++) {
+		if (!r->by_kind[k])
+			continue;
+		if (b) {
+			lt_buf_puts(b, n ? ", " : "");
+			lt_buf_printf(b, fmt, lt_kind_name(k), (unsigned long long)r->by_kind[k]);
+		}
+		n++;
+	}
+	return n;
+}
+
+/* "Suppressions used:" with each rule's hits (show_suppressed). */
+static void rules_used(lt_buf_t *b, const lt_report_t *r)
+{
+	if (!r->nrules)
+		return;
+	lt_buf_puts(b, "Suppressions used:\n  count      bytes template\n");
+	for (size_t i = 0; i < r->nrules; i++) {
+		const lt_supp_used_t *ru = &r->rules[i];
+		const char *colon = strchr(ru->text, ':');
+		lt_buf_printf(b, "  %5llu %10llu %s (%s:%d)%s\n", (unsigned long long)ru->hits,
+			      (unsigned long long)ru->bytes, colon ? colon + 1 : ru->text,
+			      ru->file ? ru->file : "?", ru->line, ru->hits ? "" : " (unused)");
+	}
+	lt_buf_puts(b, "\n");
+}
+
+void lt_text_write(const lt_report_t *r, const lt_text_view_t *v, lt_buf_t *b)
 {
 	const char *why = r->reason == LT_REASON_SNAPSHOT ? "snapshot"
 			: r->reason == LT_REASON_SIGNAL ? "termination by signal" : "exit";
@@ -140,29 +182,29 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b)
 		lt_buf_puts(b, "==leaktrace== blocks are not classified by reachability: every live block counts\n");
 	else if (r->classify_note)
 		lt_buf_printf(b, "==leaktrace== note: %s\n", r->classify_note);
-	for (int i = 0; i < lt_log_note_count(); i++)
-		lt_buf_printf(b, "==leaktrace== note: %s\n", lt_log_note_get(i));
+	for (size_t i = 0; i < r->nnotes; i++)
+		lt_buf_printf(b, "==leaktrace== note: %s\n", r->notes[i]);
 	lt_buf_puts(b, "\n");
 
 	size_t n = 0, hidden = 0;
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const lt_group_t *g = r->sorted[i];
-		if (!lt_text_shows(g))
+		if (!lt_text_shows(v, g))
 			continue;
-		if (lt_opt.max_leaks && n >= (size_t)lt_opt.max_leaks) {
+		if (v->max_leaks && n >= (size_t)v->max_leaks) {
 			hidden++;
 			continue;
 		}
-		group(b, g);
+		group(b, r, g);
 		n++;
 	}
 	if (hidden)
-		lt_buf_printf(b, "(%zu more group(s) not shown: max_leaks=%ld)\n\n", hidden, lt_opt.max_leaks);
+		lt_buf_printf(b, "(%zu more group(s) not shown: max_leaks=%ld)\n\n", hidden, v->max_leaks);
 	size_t unshown_reachable = 0;
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const lt_group_t *g = r->sorted[i];
 		if (g->key.kind == LT_KIND_MEMORY && g->key.cls == LT_CLASS_REACHABLE &&
-		    !g->suppressed_by && !lt_text_shows(g))
+		    !g->suppressed_by && !lt_text_shows(v, g))
 			unshown_reachable++;
 	}
 	if (unshown_reachable)
@@ -170,8 +212,8 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b)
 				 "set show_classes=all (leaktrace --show-reachable).\n\n",
 			      unshown_reachable);
 
-	if (lt_opt.show_suppressed)
-		lt_supp_write_text(b);
+	if (v->show_suppressed)
+		rules_used(b, r);
 	lt_buf_puts(b, "LEAK SUMMARY:\n");
 	static const char *const labels[] = { "definitely lost", "indirectly lost",
 					      "possibly lost", "still reachable", "unclassified" };
@@ -188,14 +230,12 @@ void lt_text_write(const lt_report_t *r, lt_buf_t *b)
 		      (unsigned long long)r->supp_bytes, (unsigned long long)r->supp_blocks,
 		      (unsigned long long)r->supp_handles);
 	lt_buf_printf(b, "   %16s: %llu", "open handles", (unsigned long long)r->live_handles);
-	int first = 1;
-	for (int k = 1; k < LT_KIND_COUNT; k++)
-		if (r->by_kind[k]) {
-			lt_buf_printf(b, "%s%s %llu", first ? " (" : ", ", lt_kind_name(k),
-				      (unsigned long long)r->by_kind[k]);
-			first = 0;
-		}
-	lt_buf_puts(b, first ? "\n" : ")\n");
+	if (lt_report_kinds(r, NULL, NULL)) {
+		lt_buf_puts(b, " (");
+		lt_report_kinds(r, b, "%s %llu");
+		lt_buf_puts(b, ")");
+	}
+	lt_buf_puts(b, "\n");
 	if (r->unknown_handles)
 		lt_buf_printf(b, "   %16s: %llu (open but not created under leaktrace; not counted)\n",
 			      "other descriptors", (unsigned long long)r->unknown_handles);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../intalloc.h"
+#include "model.h"
 
 void lt_buf_init(lt_buf_t *b)
 {
@@ -14,7 +14,7 @@ void lt_buf_init(lt_buf_t *b)
 
 void lt_buf_free(lt_buf_t *b)
 {
-	lt_ia_free(b->data);
+	lt_model_free(b->data);
 	lt_buf_init(b);
 }
 
@@ -27,7 +27,7 @@ static int reserve(lt_buf_t *b, size_t n)
 	size_t cap = b->cap ? b->cap : 4096;
 	while (cap < b->len + n + 1)
 		cap *= 2;
-	char *d = lt_ia_realloc(b->data, b->len, cap);
+	char *d = lt_model_realloc(b->data, b->len, cap);
 	if (!d) {
 		b->oom = 1;
 		return -1;
