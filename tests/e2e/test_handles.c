@@ -189,6 +189,35 @@ Test(handles, epoll_eventfd_timerfd_leaks, .timeout = 60)
 	lt_e2e_free(&r);
 }
 
+/* A failed gate says why on stderr, in one line, also with format=json (the
+ * report is then in a file): event_fds_leak leaks fds 3, 4, 5 (valgrind
+ * --track-fds=yes: 6 open at exit = 0,1,2 + epoll, eventfd, timerfd; its
+ * printf evaluates make_timerfd first, so fd 3 is the timerfd). */
+Test(handles, gate_failure_says_why_on_stderr, .timeout = 60)
+{
+	lt_run_t r;
+	RUN(r, "event_fds_leak", HANDLES_ONLY);
+	cr_assert_eq(r.status, 23);
+	char want[1024];
+	snprintf(want, sizeof want,
+		 "leaktrace: gate failed: 3 handle(s) > handle_threshold 0 (fd 3 timerfd, fd 4 eventfd, "
+		 "fd 5 epoll); exit 23; report: %s/r.%lld.0.json\n",
+		 r.dir, (long long)json_integer_value(json_object_get(r.report, "pid")));
+	cr_assert_str_eq(r.err, want);
+	lt_e2e_free(&r);
+	/* memory and handles together; a pipe's two ends share a range */
+	RUN(r, "pipe_dup_leak", "handle_threshold=3");
+	cr_assert_eq(r.status, 23);
+	cr_assert_not_null(strstr(r.err, "leaktrace: gate failed: 4 handle(s) > handle_threshold 3 ("),
+			   "stderr: %s", r.err);
+	lt_e2e_free(&r);
+	/* a gate that passes says nothing */
+	RUN(r, "event_fds_leak", HANDLES_ONLY ":handle_threshold=3");
+	cr_assert_eq(r.status, 0);
+	cr_assert_str_eq(r.err, "");
+	lt_e2e_free(&r);
+}
+
 /* ---- streams ----------------------------------------------------------------- */
 
 Test(handles, fopen_without_fclose, .timeout = 60)
