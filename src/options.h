@@ -52,6 +52,10 @@ int lt_opt_parse(lt_options_t *o, const char *s, int secure);
 void lt_opt_load(void);
 /* Print the effective options (verbosity>=1 or help=1). */
 void lt_opt_print(const lt_options_t *o);
+/* A byte count as SIZE options take it ("4096", "64K", "1M", "2G"; K = 1024):
+ * 0, or -1 when it is not one. The leaktrace command parses its byte
+ * thresholds with it too. */
+int lt_opt_parse_size(const char *v, uint64_t *out);
 
 /* The options `leaktrace snapshot` needs, kept in the shim's own writable
  * data behind this marker: programs that rewrite their environment for a
