@@ -384,10 +384,11 @@ int lt_cmd_snapshot(int argc, char **argv)
 		 * caught signal may be the shim's or the program's, an uncaught
 		 * one was reset, ignored or never taken (snapshot_signal=off in
 		 * a child, a shim that has not started) */
+		char nb[24];
 		fprintf(stderr, "leaktrace: error: process %ld does not catch signal %d (%s): it is %s "
 				"there, so it would not make a snapshot; nothing sent. Choose a "
 				"signal it leaves free with LEAKTRACE_OPTIONS=snapshot_signal=... "
-				"when starting it\n", pid, sig, sigarg ? sigarg : o.snapshot_signal,
+				"when starting it\n", pid, sig, lt_signal_name(sig, nb, sizeof nb),
 			signal_state((int)pid, sig));
 		return 2;
 	}

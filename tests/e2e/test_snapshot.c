@@ -219,7 +219,7 @@ Test(snapshot, says_what_is_known_when_the_signal_is_not_caught, .timeout = 60)
 	cr_assert_eq(lt_e2e_command(argv, &out, &err), 2);
 	char want[512];
 	snprintf(want, sizeof want,
-		 "leaktrace: error: process %d does not catch signal %d (USR2): it is at its default "
+		 "leaktrace: error: process %d does not catch signal %d (SIGUSR2): it is at its default "
 		 "action there, so it would not make a snapshot; nothing sent. Choose a signal it "
 		 "leaves free with LEAKTRACE_OPTIONS=snapshot_signal=... when starting it\n",
 		 r.pid, SIGUSR2);

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "options.h"
+#include "signame.h"
+#include <signal.h>
 
 static lt_options_t o;
 
@@ -192,4 +194,15 @@ Test(options, parse_size_suffixes)
 	cr_assert_eq(x, 100);
 	cr_assert_eq(lt_opt_parse_size("1Q", &x), -1);
 	cr_assert_eq(lt_opt_parse_size("-1", &x), -1);
+}
+
+/* signal names as the crash header and `leaktrace snapshot` print them */
+Test(options, signal_names)
+{
+	char b[24];
+	cr_assert_str_eq(lt_signal_name(SIGSEGV, b, sizeof b), "SIGSEGV");
+	cr_assert_str_eq(lt_signal_name(SIGTERM, b, sizeof b), "SIGTERM");
+	cr_assert_str_eq(lt_signal_name(SIGRTMIN + 4, b, sizeof b), "SIGRTMIN+4");
+	cr_assert_eq(lt_signal_parse(lt_signal_name(SIGRTMIN + 4, b, sizeof b)), SIGRTMIN + 4);
+	cr_assert_str_eq(lt_signal_name(0, b, sizeof b), "signal 0");
 }
