@@ -61,6 +61,28 @@ static void report_path(char *out, size_t cap)
 		snprintf(out, cap, "stderr");
 }
 
+/* The gate changes the exit status: say why on stderr in one line, with
+ * any format, so a CI log shows more than "exit 23" (the JSON report may
+ * be in a file nobody opened). */
+static void say_verdict(void)
+{
+	char path[4096], line[2048];
+	const char *out = lt_out_last_path();
+	if (out && out[0])
+		snprintf(path, sizeof path, "%s", out);
+	else
+		report_path(path, sizeof path);
+	int n = snprintf(line, sizeof line, "leaktrace: gate failed: %s; exit %ld; report: %s\n",
+			 lt_report_last_verdict(), (long)lt_opt.exitcode, path);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof line) {
+		n = sizeof line - 1;
+		line[n - 1] = '\n';
+	}
+	lt_sys_write_all(lt_log_fd(), line, (size_t)n);
+}
+
 /* Write the exit report once and apply the gate - in the process that
  * exec'd this image only, never in a fork-only child (gate.c says why). */
 void lt_init_exit_report(void)
@@ -85,6 +107,8 @@ void lt_init_exit_report(void)
 		report_path(path, sizeof path);
 		lt_gate_record(failed, bytes, handles, path);
 	}
+	if (failed && applies && lt_opt.exitcode)
+		say_verdict();
 	lt_guard_release();
 	if (failed && applies && lt_opt.exitcode) {
 		/* stdio is flushed only after the destructors: flush now or the

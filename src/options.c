@@ -73,6 +73,23 @@ static int spec_count(const char *spec)
 	return n;
 }
 
+/* Word i of a "a|b|c" spec, into out. */
+static void spec_name(const char *spec, int i, char *out, size_t cap)
+{
+	const char *p = spec;
+	for (; i > 0 && p; i--) {
+		p = strchr(p, '|');
+		if (p)
+			p++;
+	}
+	if (!p) {
+		snprintf(out, cap, "?");
+		return;
+	}
+	size_t n = strcspn(p, "|");
+	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
+}
+
 static int parse_u64(const char *v, uint64_t *out, int allow_suffix)
 {
 	if (!*v)
@@ -192,6 +209,13 @@ static int set_value(lt_options_t *o, const struct desc *d, const char *v, int w
 		return 0;
 	}
 	case K_STR:
+		if (!*v && !strcmp(d->name, "output")) {
+			/* nowhere is not a destination (report=off turns reports off) */
+			if (warn)
+				lt_log_warn("option output=: expected stderr or a file path pattern; using %s",
+					    d->def);
+			return -1;
+		}
 		if (strlen(v) >= LT_OPT_STR_MAX) {
 			if (warn)
 				lt_log_warn("option %s: value longer than %d bytes; using %s",
@@ -335,18 +359,35 @@ void lt_opt_print(const lt_options_t *o)
 		}
 		const char *f = (const char *)o + d->off;
 		switch (d->kind) {
-		case K_BOOL: case K_ENUM:
+		case K_BOOL:
 			lt_log_info("option %s=%d", d->name, *(const int *)f);
 			break;
+		case K_ENUM: {
+			char name[64];
+			spec_name(d->spec, *(const int *)f, name, sizeof name);
+			lt_log_info("option %s=%s", d->name, name);
+			break;
+		}
 		case K_INT:
 			lt_log_info("option %s=%ld", d->name, *(const long *)f);
 			break;
 		case K_SIZE:
 			lt_log_info("option %s=%llu", d->name, (unsigned long long)*(const uint64_t *)f);
 			break;
-		case K_SET:
-			lt_log_info("option %s=0x%x", d->name, *(const unsigned *)f);
+		case K_SET: {
+			/* by name, as the option is written: fail_on=memory,handles */
+			char list[512] = "", name[64];
+			unsigned bits = *(const unsigned *)f;
+			size_t n = 0;
+			for (int b = 0; b < spec_count(d->spec) && n < sizeof list; b++) {
+				if (!(bits & (1u << b)))
+					continue;
+				spec_name(d->spec, b, name, sizeof name);
+				n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? "," : "", name);
+			}
+			lt_log_info("option %s=%s", d->name, bits ? list : "none");
 			break;
+		}
 		case K_STR:
 			lt_log_info("option %s=%s", d->name, f);
 			break;

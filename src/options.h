@@ -52,6 +52,10 @@ int lt_opt_parse(lt_options_t *o, const char *s, int secure);
 void lt_opt_load(void);
 /* Print the effective options (verbosity>=1 or help=1). */
 void lt_opt_print(const lt_options_t *o);
+/* A byte count as SIZE options take it ("4096", "64K", "1M", "2G"; K = 1024):
+ * 0, or -1 when it is not one. The leaktrace command parses its byte
+ * thresholds with it too. */
+int lt_opt_parse_size(const char *v, uint64_t *out);
 
 /* The options `leaktrace snapshot` needs, kept in the shim's own writable
  * data behind this marker: programs that rewrite their environment for a
@@ -63,10 +67,6 @@ void lt_opt_print(const lt_options_t *o);
 #define LT_PUBLISHED_MARKER "leaktrace:published-options:1"
 #define LT_PUBLISHED_MARKER_LEN 32
 #define LT_PUBLISHED_SIZE (LT_PUBLISHED_MARKER_LEN + 2 * LT_OPT_STR_MAX)
-
-/* A size as the size options take it: digits with an optional k/m/g suffix
- * (KiB, MiB, GiB; an optional trailing B). Returns 0, or -1 when invalid. */
-int lt_opt_parse_size(const char *v, uint64_t *out);
 
 /* Table access for tests and the man-page check. */
 int lt_opt_count(void);

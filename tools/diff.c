@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "options.h"
 #include "strmap.h"
 
 /* Frames printed per stack in text output: enough to recognise the call site. */
@@ -282,6 +283,21 @@ static void print_text(FILE *out, const struct lt_report *old, const struct lt_r
 static const char diff_usage[] =
 	"usage: leaktrace diff [--json] [--fail-bytes N] [--fail-blocks N] [--fail-handles N] OLD.json NEW.json\n";
 
+static const char diff_help[] =
+	"\n"
+	"Compare two JSON reports (format=json) stack by stack: groups that grew, are new,\n"
+	"shrank or vanished between OLD and NEW (two snapshots of one process, say).\n"
+	"\n"
+	"  --json             write the comparison as JSON instead of text\n"
+	"  --fail-bytes N     exit 1 when the bytes of the groups that grew or are new\n"
+	"                     add up to more than N; K, M and G suffixes (1K = 1024)\n"
+	"  --fail-blocks N    the same for blocks\n"
+	"  --fail-handles N   the same for open handles\n"
+	"  --help             this help\n"
+	"\n"
+	"A warning says when the reports come from different programs or processes.\n"
+	"Exit status: 0; 1 when a --fail-* threshold is exceeded; 2 on bad input.\n";
+
 static int parse_threshold(const char *opt, const char *s, long long *out)
 {
 	char *end;
@@ -294,6 +310,32 @@ static int parse_threshold(const char *opt, const char *s, long long *out)
 	}
 	*out = (long long)x;
 	return 0;
+}
+
+/* Bytes as LEAKTRACE_OPTIONS takes them: 4096, 64K, 1M, 2G (K = 1024). */
+static int parse_bytes(const char *opt, const char *s, long long *out)
+{
+	uint64_t x;
+	if (*s == '-' || lt_opt_parse_size(s, &x) || x > (uint64_t)INT64_MAX) {
+		fprintf(stderr, "leaktrace: error: diff: %s expects a byte count (e.g. 4096, 64K, 1M), got \"%s\"\n",
+			opt, s);
+		return -1;
+	}
+	*out = (long long)x;
+	return 0;
+}
+
+/* Comparing reports of two programs is rarely meant; of two processes of
+ * one program, sometimes (a run before and after a change): say which. */
+static void warn_origin(const struct lt_report *old, const struct lt_report *new_)
+{
+	const char *a = old->exe ? old->exe : "?", *b = new_->exe ? new_->exe : "?";
+	if (strcmp(a, b))
+		fprintf(stderr, "leaktrace: warning: diff: the reports come from different programs: "
+				"%s (pid %lld) and %s (pid %lld)\n", a, old->pid, b, new_->pid);
+	else if (old->pid != new_->pid)
+		fprintf(stderr, "leaktrace: warning: diff: the reports come from different processes "
+				"of %s: pid %lld and pid %lld\n", a, old->pid, new_->pid);
 }
 
 /* Prints one stderr line per exceeded threshold; returns whether any was exceeded. */
@@ -324,10 +366,10 @@ int lt_cmd_diff(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
-		case 'b': if (parse_threshold("--fail-bytes", optarg, &fail_bytes)) return 2; break;
+		case 'b': if (parse_bytes("--fail-bytes", optarg, &fail_bytes)) return 2; break;
 		case 'k': if (parse_threshold("--fail-blocks", optarg, &fail_blocks)) return 2; break;
 		case 'h': if (parse_threshold("--fail-handles", optarg, &fail_handles)) return 2; break;
-		case 'H': fputs(diff_usage, stdout); return 0;
+		case 'H': fputs(diff_usage, stdout); fputs(diff_help, stdout); return 0;
 		default:
 			fprintf(stderr, "leaktrace: error: diff: unknown or incomplete option \"%s\"\n",
 				argv[optind - 1]);
@@ -349,6 +391,7 @@ int lt_cmd_diff(int argc, char **argv)
 		lt_reportfile_free(&old);
 		return 2;
 	}
+	warn_origin(&old, &new_);
 	int status = 2;
 	struct lt_diff d;
 	if (lt_diff_compute(&old, &new_, &d) != 0) {

@@ -23,8 +23,10 @@
  *   flame:    lt_flame_build() of the detailed report
  *   timeline: null, or {t: [uptime_ms], seq: [sequence], live_bytes, live_handles,
  *             series: [{label, kind, memory, bytes: [], count: []}]}
- *   diff:     null, or lt_diff_to_json(oldest, latest), each section cut to DIFF_ROWS
- *             entries (the totals and the n_* counts stay exact)
+ *   diff:     null, or lt_diff_to_json(OLD, NEW), each section cut to DIFF_ROWS
+ *             entries (the totals and the n_* counts stay exact): the last two snapshots
+ *             of the latest report's process, else the oldest and the latest report;
+ *             "apart": the latest report's header when it is not NEW (an exit report)
  *   all:      whether --all selected the groups
  *   trend:    null for one report, else lt_trend_to_json() of the reports (at most
  *             TREND_ROWS suspects), or {error} when they are no trend (too few, mixed) */
@@ -495,13 +497,33 @@ json_t *lt_html_page_data(const struct lt_report *reports, size_t n, bool all)
 		json_array_append_new(classes, json_string(lt_reportfile_class_name((enum lt_class)c)));
 	json_t *flame = lt_flame_build(cur, all);
 	json_t *timeline = json_null(), *diff = json_null();
-	if (n > 1) {
+	/* Growth compares the last two snapshots of the latest report's process,
+	 * one after the other; an exit report (a server that shut down freed
+	 * its sessions) is shown apart, never compared as "vanished" rows.
+	 * Without two such snapshots, the oldest and latest reports. */
+	const struct lt_report *older = n > 1 ? rs[0] : NULL, *newer = cur;
+	const struct lt_report *snaps[2] = {NULL, NULL};
+	for (size_t i = n; i-- > 0 && !snaps[0];) {
+		if (rs[i]->pid != cur->pid || !rs[i]->reason || strcmp(rs[i]->reason, "snapshot"))
+			continue;
+		if (!snaps[1])
+			snaps[1] = rs[i];
+		else
+			snaps[0] = rs[i];
+	}
+	if (snaps[0]) {
+		older = snaps[0];
+		newer = snaps[1];
+	}
+	if (older) {
 		struct lt_diff d;
-		if (lt_diff_compute(rs[0], cur, &d) == 0) {
+		if (lt_diff_compute(older, newer, &d) == 0) {
 			json_decref(timeline);
 			json_decref(diff);
 			timeline = timeline_json(rs, n, &d);
-			diff = diff_json(rs[0], cur, &d);
+			diff = diff_json(older, newer, &d);
+			if (diff && newer != cur)
+				json_object_set_new(diff, "apart", report_header(cur));
 			lt_diff_free(&d);
 		} else {
 			b.oom = true;

@@ -48,8 +48,30 @@ int lt_tool_after_run(pid_t pid, const char *output, const char *html, int statu
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+/* `leaktrace help [SUBCOMMAND]`: the subcommand's --help (the launcher's
+ * without one). A program called help runs as `leaktrace -- help`. */
+static int help(int argc, char **argv)
+{
+	char opt[] = "--help";
+	if (argc < 3) {
+		char *av[] = { argv[0], opt, NULL };
+		return lt_cmd_run(2, av);
+	}
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (!strcmp(argv[2], cmds[i].name)) {
+			char *av[] = { argv[2], opt, NULL };
+			return cmds[i].fn(2, av);
+		}
+	fprintf(stderr, "leaktrace: error: help: no subcommand \"%s\" (run, diff, report, "
+			"snapshot, suppressions); to run a program called %s: leaktrace -- %s\n",
+		argv[2], argv[2], argv[2]);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "help"))
+		return help(argc, argv);
 	if (argc >= 2) {
 		for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 			if (!strcmp(argv[1], cmds[i].name))

@@ -16,12 +16,18 @@ enum format { FMT_TEXT, FMT_FOLDED, FMT_JSON, FMT_SARIF };
  * Folded stacks (flamegraph.pl / inferno input)
  * ------------------------------------------------------------------------------------- */
 
-static void print_folded(FILE *out, const struct lt_report *r, bool all)
+enum unit { UNIT_BYTES, UNIT_BLOCKS, UNIT_HANDLES };
+
+/* One unit per output (flamegraph.pl sums every line it reads): bytes or
+ * blocks of memory groups, or the count of handle groups. */
+static void print_folded(FILE *out, const struct lt_report *r, bool all, int unit)
 {
 	char label[512];
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const struct lt_group *g = &r->groups[i];
-		long long value = g->is_memory ? g->bytes : g->count;
+		if (g->is_memory != (unit != UNIT_HANDLES))
+			continue;
+		long long value = unit == UNIT_BYTES ? g->bytes : g->count;
 		/* flamegraph.pl drops zero samples anyway; skipping keeps the output honest. */
 		if (!lt_reportfile_group_shown(g, all) || value == 0)
 			continue;
@@ -134,7 +140,25 @@ static json_t *report_json(const struct lt_report *r)
  * ------------------------------------------------------------------------------------- */
 
 static const char report_usage[] =
-	"usage: leaktrace report [--format text|folded|json|sarif] [--source-root DIR] [--all] [--html OUT.html] FILE.json [MORE.json ...]\n";
+	"usage: leaktrace report [--format text|folded|json|sarif] [--unit bytes|blocks|handles] [--source-root DIR] [--all] [--html OUT.html] FILE.json [MORE.json ...]\n";
+
+static const char report_help[] =
+	"\n"
+	"Render JSON reports (written with format=json) for a person or another tool.\n"
+	"\n"
+	"  --format FMT       text (default): leaks with their stacks, as the shim prints them\n"
+	"                     folded: one line per stack for flamegraph.pl, in one --unit\n"
+	"                     json: the reports normalized (an array for several files)\n"
+	"                     sarif: SARIF 2.1.0 for code scanning, one run for all files\n"
+	"  --unit UNIT        folded only: bytes (default) or blocks of leaked memory, or\n"
+	"                     handles; the units never add up in one output\n"
+	"  --all              also show still reachable and suppressed groups\n"
+	"  --source-root DIR  sarif: write source paths relative to DIR\n"
+	"  --html OUT.html    write a self-contained page (several files: one page with\n"
+	"                     growth between snapshots); with --format, print that too\n"
+	"  --help             this help\n"
+	"\n"
+	"Exit status: 0; 2 on bad input or when the output cannot be written.\n";
 
 int lt_cmd_report(int argc, char **argv)
 {
@@ -143,9 +167,11 @@ int lt_cmd_report(int argc, char **argv)
 		{"all", no_argument, NULL, 'a'},
 		{"html", required_argument, NULL, 'o'},
 		{"source-root", required_argument, NULL, 'r'},
+		{"unit", required_argument, NULL, 'u'},
 		{"help", no_argument, NULL, 'H'},
 		{NULL, 0, NULL, 0},
 	};
+	int unit = UNIT_BYTES;
 	enum format fmt = FMT_TEXT;
 	bool fmt_given = false, all = false;
 	const char *html = NULL, *source_root = NULL;
@@ -173,7 +199,20 @@ int lt_cmd_report(int argc, char **argv)
 		case 'a': all = true; break;
 		case 'o': html = optarg; break;
 		case 'r': source_root = optarg; break;
-		case 'H': fputs(report_usage, stdout); return 0;
+		case 'u':
+			if (strcmp(optarg, "bytes") == 0)
+				unit = UNIT_BYTES;
+			else if (strcmp(optarg, "blocks") == 0)
+				unit = UNIT_BLOCKS;
+			else if (strcmp(optarg, "handles") == 0)
+				unit = UNIT_HANDLES;
+			else {
+				fprintf(stderr, "leaktrace: error: report: unknown unit \"%s\" (expected bytes, blocks or handles)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'H': fputs(report_usage, stdout); fputs(report_help, stdout); return 0;
 		default:
 			fprintf(stderr, "leaktrace: error: report: unknown or incomplete option \"%s\"\n",
 				argv[optind - 1]);
@@ -221,7 +260,7 @@ int lt_cmd_report(int argc, char **argv)
 		}
 		for (int i = 0; fmt != FMT_JSON && fmt != FMT_SARIF && i < nfiles; i++) {
 			if (fmt == FMT_FOLDED) {
-				print_folded(stdout, &reports[i], all);
+				print_folded(stdout, &reports[i], all, unit);
 			} else {
 				if (i)
 					fputc('\n', stdout);

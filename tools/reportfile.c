@@ -381,6 +381,18 @@ int lt_reportfile_load(const char *path, struct lt_report *out, char *err, size_
 		fail(&v, "", "is a directory");
 		return -1;
 	}
+	/* a text report (the shim's default format) is not JSON: say what to
+	 * ask for instead of quoting jansson on its first line */
+	int first = fgetc(f);
+	while (first == ' ' || first == '\t' || first == '\n' || first == '\r')
+		first = fgetc(f);
+	if (first != EOF && !strchr("{[\"-0123456789tfn", first)) {
+		fclose(f);
+		fail(&v, "", "not JSON: leaktrace expects a JSON report (format=json), "
+		     "e.g. LEAKTRACE_OPTIONS=format=json:output=/tmp/leaks.%%p.json");
+		return -1;
+	}
+	rewind(f);
 	json_error_t je;
 	out->root = json_loadf(f, 0, &je);
 	fclose(f);

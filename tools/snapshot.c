@@ -220,6 +220,50 @@ static void usage(FILE *f)
 		   "[--interval SECONDS --count N] PID\n");
 }
 
+static void help(void)
+{
+	usage(stdout);
+	fputs("\n"
+	      "Ask process PID, running under leaktrace, for a snapshot report (what is live\n"
+	      "now, classified as at exit) and print the report's path once it is complete.\n"
+	      "The signal and the report's path come from the process's own options\n"
+	      "(snapshot_signal, output); a report to stderr goes to the process's stderr.\n"
+	      "\n"
+	      "  -s, --signal SIG        send SIG instead of the process's snapshot_signal\n"
+	      "                          (SIGUSR1, USR2, RTMIN+4 or a number)\n"
+	      "  -t, --timeout SECONDS   wait at most this long for the report (default 30)\n"
+	      "  -c, --count N           take N snapshots (default 1)\n"
+	      "  -i, --interval SECONDS  wait this long between them\n"
+	      "  -h, --help              this help\n"
+	      "\n"
+	      "Nothing is sent to a process that does not catch the signal (SIGUSR1 would\n"
+	      "kill it). Exit status: 0; 1 when no report came; 2 on bad input.\n", stdout);
+}
+
+/* What /proc/PID/status says about SIG: "ignored", "blocked", "not caught". */
+static const char *signal_state(int pid, int sig)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return "unknown";
+	unsigned long long blk = 0, ign = 0, x;
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "SigBlk: %llx", &x) == 1)
+			blk = x;
+		else if (sscanf(line, "SigIgn: %llx", &x) == 1)
+			ign = x;
+	}
+	fclose(f);
+	unsigned long long bit = 1ull << (sig - 1);
+	if (ign & bit)
+		return "ignored (SIG_IGN)";
+	if (blk & bit)
+		return "blocked by its main thread";
+	return "at its default action";
+}
+
 static int one(int pid, int sig, const char *glob_pat, int to_stderr, double timeout)
 {
 	struct seen before, now;
@@ -285,7 +329,7 @@ int lt_cmd_snapshot(int argc, char **argv)
 		case 't': timeout = atof(optarg); break;
 		case 'i': interval = atof(optarg); break;
 		case 'c': count = atol(optarg); break;
-		case 'h': usage(stdout); return 0;
+		case 'h': help(); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -297,6 +341,10 @@ int lt_cmd_snapshot(int argc, char **argv)
 	long pid = strtol(argv[optind], &end, 10);
 	if (*end || pid <= 0) {
 		fprintf(stderr, "leaktrace: error: '%s' is not a process id\n", argv[optind]);
+		return 2;
+	}
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+		fprintf(stderr, "leaktrace: error: no such process: %ld\n", pid);
 		return 2;
 	}
 	unsigned long rw[16][2];
@@ -332,9 +380,16 @@ int lt_cmd_snapshot(int argc, char **argv)
 		return 2;
 	}
 	if (catches((int)pid, sig) != 1) {
-		fprintf(stderr, "leaktrace: error: process %ld does not catch signal %d: the program "
-				"installed its own handler or blocked it; start it with "
-				"LEAKTRACE_OPTIONS=snapshot_signal=<a free signal>\n", pid, sig);
+		/* what /proc says, no guess about the program's handlers: a
+		 * caught signal may be the shim's or the program's, an uncaught
+		 * one was reset, ignored or never taken (snapshot_signal=off in
+		 * a child, a shim that has not started) */
+		char nb[24];
+		fprintf(stderr, "leaktrace: error: process %ld does not catch signal %d (%s): it is %s "
+				"there, so it would not make a snapshot; nothing sent. Choose a "
+				"signal it leaves free with LEAKTRACE_OPTIONS=snapshot_signal=... "
+				"when starting it\n", pid, sig, lt_signal_name(sig, nb, sizeof nb),
+			signal_state((int)pid, sig));
 		return 2;
 	}
 	int rc;

@@ -29,6 +29,24 @@ static const char supp_usage[] =
 	"       leaktrace suppressions --from-lsan FILE [-o OUT]\n"
 	"       leaktrace suppressions --generate REPORT.json [-o OUT]\n";
 
+static const char supp_help[] =
+	"\n"
+	"Write a leaktrace suppression file (leak:PATTERN and handle:PATTERN lines, see\n"
+	"libleaktrace(7)) to standard output or OUT.\n"
+	"\n"
+	"  --from-valgrind FILE  convert valgrind (memcheck) suppressions: one leak: rule\n"
+	"                        per Memcheck:Leak entry, from the first frame below\n"
+	"                        the allocator\n"
+	"  --from-lsan FILE      convert LeakSanitizer suppressions (leak: lines kept;\n"
+	"                        other types noted on stderr and skipped)\n"
+	"  --generate REPORT     one rule per leaked group of a JSON report (format=json),\n"
+	"                        to accept today's leaks and gate only on new ones\n"
+	"  -o, --output OUT      write to OUT instead of standard output\n"
+	"  --help                this help\n"
+	"\n"
+	"What could not be converted exactly is noted on stderr, one line each.\n"
+	"Exit status: 0; 2 on bad input.\n";
+
 static int notes;   /* what could not be expressed exactly */
 
 static void note(const char *file, int line, const char *fmt, ...)
@@ -493,7 +511,7 @@ int lt_cmd_suppressions(int argc, char **argv)
 			in = optarg;
 			break;
 		case 'o': outpath = optarg; break;
-		case 'H': fputs(supp_usage, stdout); return 0;
+		case 'H': fputs(supp_usage, stdout); fputs(supp_help, stdout); return 0;
 		default:
 			fprintf(stderr, "leaktrace: error: suppressions: unknown or incomplete option \"%s\"\n",
 				argv[optind - 1]);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../options.h"
+#include "../signame.h"
 #include "model.h"
 
 void lt_handle_detail_init(lt_handle_detail_t *d)
@@ -168,8 +169,11 @@ static void rules_used(lt_buf_t *b, const lt_report_t *r)
 
 void lt_text_write(const lt_report_t *r, const lt_text_view_t *v, lt_buf_t *b)
 {
+	char sig[32], termination[48];
+	snprintf(termination, sizeof termination, "termination by %s",
+		 lt_signal_name(r->signo, sig, sizeof sig));
 	const char *why = r->reason == LT_REASON_SNAPSHOT ? "snapshot"
-			: r->reason == LT_REASON_SIGNAL ? "termination by signal" : "exit";
+			: r->reason == LT_REASON_SIGNAL ? termination : "exit";
 	lt_buf_puts(b, "=================================================================\n");
 	lt_buf_printf(b, "==%d== leaktrace: report at %s of %s (pid %d)", r->pid, why,
 		      r->exe ? r->exe : "?", r->pid);

@@ -117,7 +117,7 @@ int lt_out_write(const char *pattern, int pid, unsigned seq, const lt_buf_t *b)
 	int rc = lt_out_expand(pattern, pid, seq, path, sizeof path);
 	char why[4300];
 	if (rc) {
-		snprintf(why, sizeof why, "output=%s: %s", pattern,
+		snprintf(why, sizeof why, "option output=%s: %s", pattern,
 			 rc == -EINVAL ? "bad pattern (use %p, %n or %%)" : "path too long");
 		return fall_back(why, pid, seq, b);
 	}

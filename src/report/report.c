@@ -26,6 +26,7 @@
 #include "emit.h"
 #include "strpool.h"
 #include "symbolize.h"
+#include "verdict.h"
 
 /* The model's memory (model/model.h): the private allocator. */
 void *lt_model_realloc(void *p, size_t old, size_t n)
@@ -156,6 +157,7 @@ static int cmp_groups(const void *a, const void *b)
 static unsigned sequence;
 static double last_pause_ms;
 static uint64_t last_leaked_bytes, last_leaked_handles;
+static char last_verdict[1024];
 
 static const char *self_exe(void)
 {
@@ -328,6 +330,10 @@ static void gate(lt_report_t *r)
 	int handles = gated_handles > (uint64_t)lt_opt.handle_threshold;
 	r->gate_failed = lt_opt.exitcode != 0 && (mem || handles);
 	r->gate_applies = lt_gate_applies();
+	last_verdict[0] = 0;
+	if (r->gate_failed)
+		lt_verdict_build(r, mem, handles ? gated_handles : 0, last_verdict,
+				 sizeof last_verdict);
 }
 
 /* Whether to write this report: always, except the exit report of a
@@ -442,6 +448,11 @@ void lt_report_last_totals(uint64_t *leaked_bytes, uint64_t *leaked_handles)
 {
 	*leaked_bytes = last_leaked_bytes;
 	*leaked_handles = last_leaked_handles;
+}
+
+const char *lt_report_last_verdict(void)
+{
+	return last_verdict;
 }
 
 double lt_report_last_pause_ms(void)

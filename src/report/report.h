@@ -27,6 +27,10 @@ int lt_report_run(int reason, int signo, int *gate_failed);
 /* What the last report counted as leaked. */
 void lt_report_last_totals(uint64_t *leaked_bytes, uint64_t *leaked_handles);
 
+/* Why the last report's gate failed, one line without the "leaktrace:"
+ * prefix (verdict.c); "" when it passed. */
+const char *lt_report_last_verdict(void);
+
 unsigned lt_report_next_sequence(void);
 /* How long the last report kept the other threads stopped. */
 double lt_report_last_pause_ms(void);

@@ -2,7 +2,13 @@
  *     # a comment
  *     leak:PATTERN
  * PATTERN is matched against the function, the source file and the module
- * of every frame of a group's stack (inlined frames included); '*' is a
+ * of every frame of a group's stack (inlined frames included). A
+ *     handle:PATTERN
+ * rule applies to handle groups only, and matches their frames too or,
+ * when every handle of the group matches it, its description ("epoll",
+ * "pipe", "file PATH", "socket inet stream LOCAL PEER STATE"): one line
+ * hides a server's epoll descriptor, self-pipe or log files, which it keeps
+ * for its whole life, and never a CLOSE_WAIT socket by description. '*' is a
  * wildcard, '^' and '$' anchor. Each rule counts what it hid in this report
  * (hits = groups, bytes, blocks, handles) so stale rules show up with zero.
  * Suppressions apply to what would be reported as a leak (lost classes,
@@ -10,6 +16,7 @@
  * matched only when fail_classes counts still reachable blocks. */
 #include "suppress.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../intalloc.h"
@@ -19,11 +26,13 @@
 #include "../stack.h"
 #include "../sys.h"
 #include "../sysfile.h"
+#include "../vocab.h"
 #include "symbolize.h"
 
 typedef struct rule {
 	char *text;          /* the whole rule, "leak:foo" */
 	const char *pattern; /* points into text */
+	int handles_only;    /* "handle:PATTERN": handle groups, by stack or description */
 	char *file;
 	int line;
 	uint64_t hits, bytes, blocks, handles;
@@ -71,7 +80,8 @@ static int add_rule(const char *file, int line, const char *text, size_t len)
 	}
 	memcpy(r->text, text, len);
 	r->text[len] = 0;
-	r->pattern = r->text + 5;
+	r->handles_only = !strncmp(text, "handle:", 7);
+	r->pattern = r->text + (r->handles_only ? 7 : 5);
 	r->line = line;
 	nrules++;
 	return 0;
@@ -95,8 +105,8 @@ int lt_supp_parse(const char *file, const char *text)
 		if (s == e || *s == '#')
 			continue;
 		size_t len = (size_t)(e - s);
-		if (len <= 5 || strncmp(s, "leak:", 5) != 0) {
-			lt_log_error("%s:%d: malformed suppression \"%.*s\": expected leak:PATTERN",
+		if (!(len > 5 && !strncmp(s, "leak:", 5)) && !(len > 7 && !strncmp(s, "handle:", 7))) {
+			lt_log_error("%s:%d: malformed suppression \"%.*s\": expected leak:PATTERN or handle:PATTERN",
 				     file, line, (int)(len > 200 ? 200 : len), s);
 			problems++;
 			continue;
@@ -195,13 +205,73 @@ int lt_supp_match(const char *pattern, const char *s)
 	return glob(buf, k, s);
 }
 
+/* One handle as a handle: rule sees it: "epoll", "pipe", "file PATH",
+ * "socket inet stream 127.0.0.1:6379 LISTEN", "io_uring_buffer". */
+static void describe(int kind, const lt_handle_detail_t *d, char *out, size_t cap)
+{
+	if (d->family)
+		snprintf(out, cap, "socket %s %s %s%s%s%s%s", d->family, d->type ? d->type : "",
+			 d->local ? d->local : "", d->peer ? " " : "", d->peer ? d->peer : "",
+			 d->tcp_state ? " " : "", d->tcp_state ? d->tcp_state : "");
+	else if (d->what && d->path)
+		snprintf(out, cap, "%s %s", d->what, d->path);
+	else if (d->what)
+		snprintf(out, cap, "%s", d->what);
+	else if (d->path)
+		snprintf(out, cap, "%s %s", lt_kind_name(kind), d->path);
+	else
+		snprintf(out, cap, "%s", lt_kind_name(kind));
+}
+
+/* A handle: rule matches a handle group by its description when every
+ * handle of the group matches; a socket the peer closed (CLOSE_WAIT) is a
+ * leak whatever it is, so a group holding one never matches this way. */
+static int handles_match(const char *pattern, const lt_group_t *g)
+{
+	if (!g->nhandles)
+		return 0;
+	for (size_t i = 0; i < g->nhandles; i++) {
+		char desc[4400];
+		if (g->handles[i].close_wait)
+			return 0;
+		describe(g->key.kind, &g->handles[i], desc, sizeof desc);
+		if (!lt_supp_match(pattern, desc))
+			return 0;
+	}
+	return 1;
+}
+
+static int frames_match(const char *pattern, const lt_frame_t *f, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (lt_supp_match(pattern, f[i].function) || lt_supp_match(pattern, f[i].file) ||
+		    lt_supp_match(pattern, f[i].module))
+			return 1;
+	return 0;
+}
+
+/* The first rule that matches group g (NULL: memory rules only, by frames). */
+static int match_group(const lt_group_t *g, const lt_frame_t *f, int n)
+{
+	int handle = g && g->key.kind != LT_KIND_MEMORY;
+	for (size_t r = 0; r < nrules; r++) {
+		if (rules[r].handles_only && !handle)
+			continue;
+		if (frames_match(rules[r].pattern, f, n) ||
+		    (rules[r].handles_only && handles_match(rules[r].pattern, g)))
+			return (int)r;
+	}
+	return -1;
+}
+
 const char *lt_supp_match_frames(const lt_frame_t *f, int n, int *rule_index)
 {
 	for (size_t r = 0; r < nrules; r++)
 		for (int i = 0; i < n; i++)
-			if (lt_supp_match(rules[r].pattern, f[i].function) ||
-			    lt_supp_match(rules[r].pattern, f[i].file) ||
-			    lt_supp_match(rules[r].pattern, f[i].module)) {
+			if (!rules[r].handles_only &&
+			    (lt_supp_match(rules[r].pattern, f[i].function) ||
+			     lt_supp_match(rules[r].pattern, f[i].file) ||
+			     lt_supp_match(rules[r].pattern, f[i].module))) {
 				if (rule_index)
 					*rule_index = (int)r;
 				return rules[r].text;
@@ -244,12 +314,11 @@ void lt_supp_apply(lt_report_t *r, lt_sym_t *sym)
 		int n = 0;
 		for (uint32_t k = 0; k < st->depth && n < (int)LT_ARRAY_LEN(fr); k++)
 			n += lt_sym_lookup(sym, st->pc[k], fr + n, (int)LT_ARRAY_LEN(fr) - n, 1);
-		int ri = -1;
-		const char *text = lt_supp_match_frames(fr, n, &ri);
-		if (!text)
+		int ri = match_group(g, fr, n);
+		if (ri < 0)
 			continue;
-		g->suppressed_by = text;
 		rule_t *ru = &rules[ri];
+		g->suppressed_by = ru->text;
 		ru->hits++;
 		if (g->key.kind == LT_KIND_MEMORY) {
 			ru->bytes += g->bytes;

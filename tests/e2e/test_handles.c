@@ -18,6 +18,8 @@
  * valgrind cannot run io_uring programs (it does not implement the
  * io_uring system calls); their figures come from /proc/PID/fd. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -186,6 +188,77 @@ Test(handles, epoll_eventfd_timerfd_leaks, .timeout = 60)
 	cr_assert_str_eq(hstr(handle_at(hgroup(&r, "fd", "make_epoll"), 0), "what"), "epoll");
 	cr_assert_str_eq(hstr(handle_at(hgroup(&r, "fd", "make_eventfd"), 0), "what"), "eventfd");
 	cr_assert_str_eq(hstr(handle_at(hgroup(&r, "fd", "make_timerfd"), 0), "what"), "timerfd");
+	lt_e2e_free(&r);
+}
+
+/* A failed gate says why on stderr, in one line, also with format=json (the
+ * report is then in a file): event_fds_leak leaks fds 3, 4, 5 (valgrind
+ * --track-fds=yes: 6 open at exit = 0,1,2 + epoll, eventfd, timerfd; its
+ * printf evaluates make_timerfd first, so fd 3 is the timerfd). */
+Test(handles, gate_failure_says_why_on_stderr, .timeout = 60)
+{
+	lt_run_t r;
+	RUN(r, "event_fds_leak", HANDLES_ONLY);
+	cr_assert_eq(r.status, 23);
+	char want[1024];
+	snprintf(want, sizeof want,
+		 "leaktrace: gate failed: 3 handle(s) > handle_threshold 0 (fd 3 timerfd, fd 4 eventfd, "
+		 "fd 5 epoll); exit 23; report: %s/r.%lld.0.json\n",
+		 r.dir, (long long)json_integer_value(json_object_get(r.report, "pid")));
+	cr_assert_str_eq(r.err, want);
+	lt_e2e_free(&r);
+	/* memory and handles together; a pipe's two ends share a range */
+	RUN(r, "pipe_dup_leak", "handle_threshold=3");
+	cr_assert_eq(r.status, 23);
+	cr_assert_not_null(strstr(r.err, "leaktrace: gate failed: 4 handle(s) > handle_threshold 3 ("),
+			   "stderr: %s", r.err);
+	lt_e2e_free(&r);
+	/* a gate that passes says nothing */
+	RUN(r, "event_fds_leak", HANDLES_ONLY ":handle_threshold=3");
+	cr_assert_eq(r.status, 0);
+	cr_assert_str_eq(r.err, "");
+	lt_e2e_free(&r);
+}
+
+/* A long-lived handle is suppressed in one line, by what it is (handle:epoll
+ * matches the description "epoll"; a socket reads "socket inet stream LOCAL
+ * PEER STATE", a file "file PATH") or by a frame; a CLOSE_WAIT socket is
+ * a leak whatever it is and never matches by description. */
+static char supp_opt[4096];
+
+static const char *handle_supp(const char *name)
+{
+	const char *root = getenv("LT_SOURCE_ROOT");
+	snprintf(supp_opt, sizeof supp_opt, HANDLES_ONLY ":suppressions=%s/tests/programs/handles/%s",
+		 root ? root : ".", name);
+	return supp_opt;
+}
+
+Test(handles, one_line_suppresses_a_long_lived_handle, .timeout = 60)
+{
+	lt_run_t r;
+	/* event_fds_leak: epoll, eventfd, timerfd (valgrind: 6 open = 0,1,2 + 3) */
+	RUN(r, "event_fds_leak", handle_supp("longlived.supp"));
+	cr_assert_eq(r.status, 23, "stderr: %s", r.err);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_handles"), 1);
+	cr_assert_eq(lt_e2e_summary(&r, "suppressed.handles"), 2);
+	cr_assert_str_eq(hstr(handle_at(hgroup(&r, "fd", "make_eventfd"), 0), "what"), "eventfd");
+	json_t *rules = json_object_get(r.report, "suppressions");
+	cr_assert_eq(json_array_size(rules), 2);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(rules, 0), "rule")),
+			 "handle:epoll");
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(rules, 0), "handles")), 1);
+	lt_e2e_free(&r);
+	/* by a frame of its stack */
+	RUN(r, "event_fds_leak", handle_supp("byframe.supp"));
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_handles"), 2);
+	cr_assert_eq(lt_e2e_summary(&r, "suppressed.handles"), 1);
+	lt_e2e_free(&r);
+	/* close_wait_client: one socket in CLOSE_WAIT (ss: CLOSE-WAIT) stays a leak */
+	RUN(r, "close_wait_client", handle_supp("sockets.supp"));
+	cr_assert_eq(r.status, 23);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_handles"), 1);
+	cr_assert_eq(lt_e2e_summary(&r, "suppressed.handles"), 0);
 	lt_e2e_free(&r);
 }
 

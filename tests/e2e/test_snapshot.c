@@ -204,6 +204,39 @@ Test(snapshot, program_handler_wins_and_is_reported, .timeout = 60)
 	lt_e2e_free(&r);
 }
 
+/* `leaktrace snapshot` says what /proc shows when the process does not
+ * catch the signal (no guess about its handlers), and "no such process"
+ * for a pid that does not exist. */
+Test(snapshot, says_what_is_known_when_the_signal_is_not_caught, .timeout = 60)
+{
+	lt_run_t r;
+	cr_assert_eq(lt_e2e_start(&r, "echo_server", "exitcode=0", NULL), 0);
+	cr_assert_gt(wait_port(&r), 0);
+	char pid[32];
+	snprintf(pid, sizeof pid, "%d", r.pid);
+	char *argv[] = { getenv("LT_TOOL"), "snapshot", "--signal", "USR2", pid, NULL };
+	char *out, *err;
+	cr_assert_eq(lt_e2e_command(argv, &out, &err), 2);
+	char want[512];
+	snprintf(want, sizeof want,
+		 "leaktrace: error: process %d does not catch signal %d (SIGUSR2): it is at its default "
+		 "action there, so it would not make a snapshot; nothing sent. Choose a signal it "
+		 "leaves free with LEAKTRACE_OPTIONS=snapshot_signal=... when starting it\n",
+		 r.pid, SIGUSR2);
+	cr_assert_str_eq(err, want);
+	free(out);
+	free(err);
+	kill(r.pid, SIGTERM);
+	lt_e2e_wait(&r);
+	lt_e2e_free(&r);
+
+	char *gone[] = { getenv("LT_TOOL"), "snapshot", "2147483646", NULL };
+	cr_assert_eq(lt_e2e_command(gone, &out, &err), 2);
+	cr_assert_str_eq(err, "leaktrace: error: no such process: 2147483646\n");
+	free(out);
+	free(err);
+}
+
 /* A program that writes its process title over its environment (as redis,
  * nginx and postgres do): /proc/PID/environ loses LD_PRELOAD and
  * LEAKTRACE_OPTIONS, and `leaktrace snapshot` still finds the shim, the

@@ -177,3 +177,59 @@ Test(tool, nested_launcher_forwards_verdicts, .timeout = 60)
 	cr_assert_eq(lt_e2e_command(argv, &o, &e), 23, "stderr: %s", e);
 	free(o); free(e);
 }
+
+/* Every subcommand describes every flag with --help, and `leaktrace help
+ * CMD` shows the same text instead of running a program called help. */
+static char *help_of(char *const argv[])
+{
+	char *out, *err;
+	cr_assert_eq(lt_e2e_command(argv, &out, &err), 0, "%s --help: %s", argv[1], err);
+	cr_assert_str_eq(err, "");
+	free(err);
+	return out;
+}
+
+static void has_flags(const char *text, const char *const flags[])
+{
+	for (size_t i = 0; flags[i]; i++)
+		cr_assert_not_null(strstr(text, flags[i]), "help lacks %s:\n%s", flags[i], text);
+}
+
+Test(tool, help_for_every_subcommand, .timeout = 60)
+{
+	char *t = getenv("LT_TOOL");
+	static const char *const run_f[] = { "--output", "--format", "--depth", "--exitcode",
+		"--suppressions", "--show-reachable", "--html", "--options", "--help", "--version",
+		"leaktrace help", NULL };
+	static const char *const diff_f[] = { "--json", "--fail-bytes", "1K = 1024",
+		"--fail-blocks", "--fail-handles", "--help", "Exit status", NULL };
+	static const char *const report_f[] = { "--format", "folded", "sarif", "--unit",
+		"--all", "--source-root", "--html", "--help", NULL };
+	static const char *const snap_f[] = { "--signal", "--timeout", "--count", "--interval",
+		"--help", NULL };
+	static const char *const supp_f[] = { "--from-valgrind", "--from-lsan", "--generate",
+		"--output", "--help", NULL };
+	struct { const char *cmd; const char *const *flags; } cases[] = {
+		{ "run", run_f }, { "diff", diff_f }, { "report", report_f },
+		{ "snapshot", snap_f }, { "suppressions", supp_f },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *a[] = { t, (char *)cases[i].cmd, "--help", NULL };
+		char *b[] = { t, "help", (char *)cases[i].cmd, NULL };
+		char *x = help_of(a), *y = help_of(b);
+		has_flags(x, cases[i].flags);
+		cr_assert_str_eq(x, y, "leaktrace help %s differs from --help", cases[i].cmd);
+		free(x);
+		free(y);
+	}
+	char *top[] = { t, "--help", NULL };
+	char *h = help_of(top);
+	has_flags(h, run_f);
+	free(h);
+	char *o, *e;
+	char *bogus[] = { t, "help", "nosuchcmd", NULL };
+	cr_assert_eq(lt_e2e_command(bogus, &o, &e), 2);
+	cr_assert_not_null(strstr(e, "leaktrace: error: help: no subcommand \"nosuchcmd\""), "%s", e);
+	free(o);
+	free(e);
+}

@@ -288,6 +288,49 @@ def main():
             k.dispatchEvent(new Event('change')); })()""")
         b.screenshot(os.path.join(out, 'basic.png'))
 
+        # 1a. an expanded source snippet: every line visible, one after the other, the
+        #     highlighted one included, and no horizontal scrollbar for short lines
+        snip = os.path.join(out, 'snippet.json')
+        with open(os.path.join(DATA, 'minimal.json')) as f:
+            rep = json.load(f)
+        rep['summary'].update(leaked_bytes=16, leaked_blocks=1, live_bytes=16, live_blocks=1)
+        rep['leaks'] = [{'id': 1, 'kind': 'memory', 'class': 'definitely_lost', 'leaked': True,
+                         'bytes': 16, 'count': 1, 'stack_id': 1, 'stack': [
+                             {'address': '0x1', 'function': 'make',
+                              'file': os.path.join(DATA, 'snippet_src.c'), 'line': 6},
+                             {'address': '0x2', 'function': 'main', 'file': '/nonexistent/x.c',
+                              'line': 12}]}]
+        with open(snip, 'w') as f:
+            json.dump(rep, f)
+        page = os.path.join(out, 'snippet.html')
+        render(tool, page, snip)
+        b.open(page)
+        b.eval("document.querySelector('#groups tbody tr.grp').click()")
+        geo = json.loads(b.eval("""(function () { var pre = document.querySelector('#groups tr.detail pre');
+            if (!pre) return 'null'; var p = pre.getBoundingClientRect();
+            var lines = Array.prototype.map.call(pre.children, function (l) {
+                var r = l.getBoundingClientRect();
+                return [l.textContent, r.top, r.bottom, l.className]; });
+            return JSON.stringify({sw: pre.scrollWidth, cw: pre.clientWidth, top: p.top,
+                bottom: p.bottom, lines: lines}); })()"""))
+        check(geo is not None, 'an expanded frame shows its source snippet')
+        if geo:
+            texts = [l[0].strip() for l in geo['lines']]
+            check([t.split()[0] for t in texts] == ['3', '4', '5', '6', '7', '8', '9'],
+                  'the snippet shows lines 3-9 (got %s)' % texts)
+            cur = [i for i, l in enumerate(geo['lines']) if 'cur' in l[3]]
+            check(len(cur) == 1 and texts[cur[0]].startswith('6 '), 'line 6 is highlighted')
+            heights = [round(l[2] - l[1], 1) for l in geo['lines']]
+            check(len(set(heights)) == 1, 'every snippet line has one height (%s)' % heights)
+            adjacent = all(abs(geo['lines'][i + 1][1] - geo['lines'][i][2]) < 0.5
+                           for i in range(len(geo['lines']) - 1))
+            check(adjacent, 'the line after the highlighted one follows it directly')
+            check(all(l[2] <= geo['bottom'] + 0.5 for l in geo['lines']),
+                  'every snippet line is inside the snippet box')
+            check(geo['sw'] <= geo['cw'], 'a snippet of short lines has no horizontal scrollbar '
+                  '(scrollWidth %s, clientWidth %s)' % (geo['sw'], geo['cw']))
+        b.screenshot(os.path.join(out, 'snippet.png'))
+
         # 1b. a report without any group
         page = os.path.join(out, 'empty.html')
         render(tool, page, os.path.join(DATA, 'minimal.json'))
@@ -316,6 +359,82 @@ def main():
         check(first.startswith('grew') and 'make_session' in first and '+320' in first,
               'growth table starts with the largest growth (%s)' % first)
         b.screenshot(os.path.join(out, 'timeline.png'))
+
+        # 3b. integer axes: a 5-handle axis reads 0 1 2 3 4 5 (three snapshots: 1, 4, 5 handles)
+        with open(os.path.join(DATA, 'new.json')) as f:
+            later = json.load(f)
+        later.update(sequence=5, uptime_ms=401000, time='2026-11-26T08:10:00Z')
+        later['summary']['live_handles'] = 5
+        five = os.path.join(out, 'five.json')
+        with open(five, 'w') as f:
+            json.dump(later, f)
+        page = os.path.join(out, 'ticks.html')
+        render(tool, page, os.path.join(DATA, 'old.json'), os.path.join(DATA, 'new.json'), five)
+        b.open(page)
+        check(b.errors() == [], 'ticks page: no console errors %s' % b.errors())
+        ticks = b.eval("document.getElementById('chart-handles').dataset.ticks")
+        check(ticks == '0 1 2 3 4 5', 'the handle axis labels integers 0 to 5 (got %s)' % ticks)
+        note = b.eval("document.getElementById('timeline-note').textContent")
+        check('warning' not in note, 'snapshots of one process: no warning (%s)' % note)
+
+        # 3c. a server's exit report is shown apart: growth compares its snapshots
+        with open(os.path.join(DATA, 'new.json')) as f:
+            ex = json.load(f)
+        ex.update(reason='exit', sequence=4, uptime_ms=302000, time='2026-11-26T08:06:00Z', leaks=[])
+        ex['summary'].update(leaked_bytes=0, leaked_blocks=0, leaked_handles=0, live_bytes=0,
+                             live_blocks=0, live_handles=0)
+        exitf = os.path.join(out, 'exit.json')
+        with open(exitf, 'w') as f:
+            json.dump(ex, f)
+        page = os.path.join(out, 'apart.html')
+        render(tool, page, os.path.join(DATA, 'old.json'), os.path.join(DATA, 'new.json'), exitf)
+        b.open(page)
+        check(b.errors() == [], 'exit-apart page: no console errors %s' % b.errors())
+        total = b.eval("document.getElementById('growth-total').textContent")
+        check(total.startswith('growth from sequence 0 to 3:'), 'growth compares the snapshots, not the exit report (%s)' % total)
+        first = b.eval("document.querySelector('#growth tbody tr').textContent")
+        check(first.startswith('grew') and '+320' in first, 'growth between snapshots first (%s)' % first)
+        apart = b.eval("document.getElementById('growth-apart').hidden ? '' : document.getElementById('growth-apart').textContent")
+        check(apart.startswith('exit report (sequence 4), shown apart'), 'the exit report is shown apart (%s)' % apart)
+
+        # 3d. reports of different programs: the page warns
+        with open(os.path.join(DATA, 'new.json')) as f:
+            other = json.load(f)
+        other.update(exe='/usr/bin/other', pid=777)
+        otherf = os.path.join(out, 'other.json')
+        with open(otherf, 'w') as f:
+            json.dump(other, f)
+        page = os.path.join(out, 'other.html')
+        render(tool, page, os.path.join(DATA, 'old.json'), otherf)
+        b.open(page)
+        note = b.eval("document.getElementById('timeline-note').textContent")
+        check('warning: they come from 2 different programs' in note, 'different programs: warning (%s)' % note)
+
+        # 3e. the first own frame: past libc, allocator wrappers and libstdc++ code
+        own = dict(rep)
+        own['leaks'] = [{'id': 1, 'kind': 'memory', 'class': 'definitely_lost', 'leaked': True,
+                         'bytes': 16, 'count': 1, 'stack_id': 1, 'stack': [
+                             {'address': '0x10', 'function': 'strdup', 'file': None, 'line': 0,
+                              'module': '/usr/lib/x86_64-linux-gnu/libc.so.6'},
+                             {'address': '0x11', 'function': 'zmalloc', 'file': '/src/zmalloc.c',
+                              'line': 3, 'module': '/usr/bin/app'},
+                             {'address': '0x12', 'function': 'std::__new_allocator<char>::allocate',
+                              'file': '/usr/include/c++/12/bits/new_allocator.h', 'line': 137,
+                              'module': '/usr/bin/app'},
+                             {'address': '0x13', 'function': 'make_key', 'file': '/src/k.c',
+                              'line': 7, 'module': '/usr/bin/app'},
+                             {'address': '0x14', 'function': 'main', 'file': '/src/main.c',
+                              'line': 2, 'module': '/usr/bin/app'}]}]
+        ownf = os.path.join(out, 'own.json')
+        with open(ownf, 'w') as f:
+            json.dump(own, f)
+        page = os.path.join(out, 'own.html')
+        render(tool, page, ownf)
+        b.open(page)
+        cell = b.eval("document.querySelector('#groups tbody tr.grp td.own').textContent")
+        check(cell.startswith('make_key') and '/src/k.c:7' in cell, 'first own frame column: make_key (got %s)' % cell)
+        top = b.eval("document.querySelector('#groups tbody tr.grp td.frame').textContent")
+        check(top.startswith('strdup'), 'top frame stays the allocation site (%s)' % top)
 
         # 4. scale: 50,000 groups
         big = os.path.join(out, 'big.json')

@@ -50,6 +50,17 @@ check diff_usage.txt diff old.json
 check report_bad_format.txt report --format xml basic.json
 check report_bad_option.txt report --bogus basic.json
 check report_no_file.txt report
+check report_basic_blocks.folded report --format folded --unit blocks basic.json
+check report_basic_handles.folded report --format folded --unit handles basic.json
+check report_bad_unit.txt report --format folded --unit pages basic.json
+check report_text_input.txt report text_report.txt
+check diff_text_input.txt diff old.json text_report.txt
+check diff_fail_bytes_k.txt diff --fail-bytes 1K --fail-handles 3 old.json new.json
+check diff_fail_bytes_bad.txt diff --fail-bytes 1Q old.json new.json
+check diff_other_program.txt diff --fail-bytes 100K old.json basic.json
+check diff_other_process.txt diff --fail-bytes 100K basic.json basic_restarted.json
+check diff_help.txt diff --help
+check report_help.txt report --help
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -114,7 +114,7 @@ Test(diff, gate_fails_only_when_growth_exceeds_threshold, .init = cr_redirect_st
 		"leaktrace: diff: growth of 8 blocks exceeds --fail-blocks 7\n"
 		"leaktrace: diff: growth of 3 handles exceeds --fail-handles 0\n"
 		"leaktrace: error: diff: --fail-handles expects a non-negative integer, got \"-1\"\n"
-		"leaktrace: error: diff: --fail-bytes expects a non-negative integer, got \"12x\"\n");
+		"leaktrace: error: diff: --fail-bytes expects a byte count (e.g. 4096, 64K, 1M), got \"12x\"\n");
 }
 
 Test(diff, json_has_the_documented_shape)

@@ -24,8 +24,15 @@ has() {
 run() {
 	name=$1 opts=$2 flag=$3
 	LEAKTRACE_OPTIONS="format=both:output=$dir/$name.json:suppressions=$supp$opts" \
-		LD_PRELOAD=$lib "$prog" 2>"$dir/$name.shim.txt" >/dev/null
+		LD_PRELOAD=$lib "$prog" 2>"$dir/$name.stderr" >/dev/null
 	status=$?
+	# stderr carries the text report and, after it, the gate's one-line
+	# reason (a diagnostic, not part of the report): exactly one such line
+	grep -v '^leaktrace: gate failed: ' "$dir/$name.stderr" >"$dir/$name.shim.txt"
+	if [ "$(grep -c '^leaktrace: gate failed: ' "$dir/$name.stderr")" -ne 1 ]; then
+		echo "FAIL: $name: expected one 'gate failed' line on stderr"
+		fail=1
+	fi
 	if [ "$status" -ne 23 ]; then
 		echo "FAIL: $name: the program exited $status under the shim (the gate's 23 expected)"
 		fail=1

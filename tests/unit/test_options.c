@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "options.h"
+#include "signame.h"
+#include <signal.h>
 
 static lt_options_t o;
 
@@ -147,4 +149,60 @@ Test(options, every_option_is_in_the_man_page)
 		snprintf(needle, sizeof needle, ".B %s", lt_opt_name(i));
 		cr_assert(strstr(text, needle), "option %s is not documented in %s", lt_opt_name(i), path);
 	}
+}
+
+/* verbosity=1 lists values as they are written, never enum indexes or bit
+ * masks (format=0, fail_on=0x3) */
+Test(options, print_uses_names, .init = cr_redirect_stderr)
+{
+	lt_opt_defaults(&o);
+	cr_assert_eq(lt_opt_parse(&o, "format=json:fail_on=memory,fd:show_classes=none", 0), 0);
+	lt_opt_print(&o);
+	fflush(stderr);
+	FILE *f = cr_get_redirected_stderr();
+	char all[16384];
+	size_t n = fread(all, 1, sizeof all - 1, f);
+	all[n] = 0;
+	cr_assert_not_null(strstr(all, "leaktrace: option format=json\n"), "%s", all);
+	cr_assert_not_null(strstr(all, "leaktrace: option fail_on=memory,fd\n"), "%s", all);
+	cr_assert_not_null(strstr(all, "leaktrace: option fail_classes=definite,indirect\n"), "%s", all);
+	cr_assert_not_null(strstr(all, "leaktrace: option show_classes=none\n"), "%s", all);
+	cr_assert_not_null(strstr(all, "leaktrace: option report=exit\n"), "%s", all);
+	cr_assert_not_null(strstr(all, "leaktrace: option fork_report=leaks\n"), "%s", all);
+}
+
+/* an empty output= is refused in the usual option KEY=VALUE: form */
+Test(options, empty_output_keeps_default, .init = cr_redirect_stderr)
+{
+	lt_opt_defaults(&o);
+	cr_assert_eq(lt_opt_parse(&o, "output=", 0), 1);
+	cr_assert_str_eq(o.output, "stderr");
+	fflush(stderr);
+	cr_assert_stderr_eq_str(
+		"leaktrace: warning: option output=: expected stderr or a file path pattern; using stderr\n");
+}
+
+/* byte counts as LEAKTRACE_OPTIONS and `leaktrace diff --fail-bytes` take them */
+Test(options, parse_size_suffixes)
+{
+	uint64_t x;
+	cr_assert_eq(lt_opt_parse_size("1K", &x), 0);
+	cr_assert_eq(x, 1024);
+	cr_assert_eq(lt_opt_parse_size("3M", &x), 0);
+	cr_assert_eq(x, 3u << 20);
+	cr_assert_eq(lt_opt_parse_size("100", &x), 0);
+	cr_assert_eq(x, 100);
+	cr_assert_eq(lt_opt_parse_size("1Q", &x), -1);
+	cr_assert_eq(lt_opt_parse_size("-1", &x), -1);
+}
+
+/* signal names as the crash header and `leaktrace snapshot` print them */
+Test(options, signal_names)
+{
+	char b[24];
+	cr_assert_str_eq(lt_signal_name(SIGSEGV, b, sizeof b), "SIGSEGV");
+	cr_assert_str_eq(lt_signal_name(SIGTERM, b, sizeof b), "SIGTERM");
+	cr_assert_str_eq(lt_signal_name(SIGRTMIN + 4, b, sizeof b), "SIGRTMIN+4");
+	cr_assert_eq(lt_signal_parse(lt_signal_name(SIGRTMIN + 4, b, sizeof b)), SIGRTMIN + 4);
+	cr_assert_str_eq(lt_signal_name(0, b, sizeof b), "signal 0");
 }

@@ -80,8 +80,8 @@ Test(suppress, malformed_line_names_file_and_line, .init = cr_redirect_stderr)
 	cr_assert_eq(lt_supp_count(), 2);   /* the rest still applies */
 	fflush(stderr);
 	cr_assert_stderr_eq_str(
-		"leaktrace: error: my.supp:2: malformed suppression \"race:b\": expected leak:PATTERN\n"
-		"leaktrace: error: my.supp:3: malformed suppression \"leak:\": expected leak:PATTERN\n");
+		"leaktrace: error: my.supp:2: malformed suppression \"race:b\": expected leak:PATTERN or handle:PATTERN\n"
+		"leaktrace: error: my.supp:3: malformed suppression \"leak:\": expected leak:PATTERN or handle:PATTERN\n");
 	lt_supp_clear();
 }
 

@@ -36,6 +36,25 @@
   }
   function td(text, cls) { return el('td', text, cls); }
 
+  /* The first frame a user owns: outside the C and C++ runtimes, the
+   * dynamic linker and the tracer, and past allocator wrappers (strdup,
+   * redis's zmalloc, std::__new_allocator<T>::allocate, g_malloc...). */
+  var LIB_MODULE = /(^|\/)(libc|libstdc\+\+|libgcc_s|libm|ld-linux[^/]*|libleaktrace|libjemalloc|libtcmalloc[^/]*|libmimalloc|libglib-2\.0)\.so/;
+  var WRAPPER = /^(strn?dup|wcsdup|asprintf|vasprintf|getline|getdelim|(je_|tc_|mi_)?(malloc|calloc|realloc|reallocarray|memalign|aligned_alloc|posix_memalign|valloc|free)|z(try)?(malloc|calloc|realloc)\w*|zstrdup|x(malloc|calloc|realloc|strdup|zalloc)\w*|g_(malloc|malloc0|realloc|try_malloc|new|new0|strdup|strndup)\w*|operator new(\[\])?.*|_Zn[wa]\w*|(std|__gnu_cxx)::.*|__libc_\w+)$/;
+  var ownCache = {};
+  function ownFrame(g) {
+    if (ownCache[g[0]] !== undefined) return ownCache[g[0]];
+    var r = -1;
+    for (var k = 0; k < g[8].length; k++) {
+      var f = FRAMES[g[8][k]], fn = name(f[0]), mod = name(f[3]);
+      if (mod && LIB_MODULE.test(mod)) continue;
+      if (fn && WRAPPER.test(fn)) continue;
+      r = g[8][k];
+      break;
+    }
+    return (ownCache[g[0]] = r);
+  }
+
   /* ---------- summary ---------- */
   function summary() {
     var s = R.summary, g = R.gate;
@@ -256,7 +275,7 @@
 
   function detail(g) {
     var cell = el('td');
-    cell.colSpan = 6;
+    cell.colSpan = 7;
     if (g[4]) cell.appendChild(el('div', 'suppressed', 'muted'));
     if (!g[8].length) cell.appendChild(el('div', 'no stack (origin ' + (g[10] || 'unknown') + ')', 'muted'));
     g[8].forEach(function (fi, k) {
@@ -267,7 +286,10 @@
       if (f[6] >= 0) {
         var sn = D.snippets[f[6]], pre = el('pre');
         sn[1].forEach(function (text, j) {
-          var no = sn[0] + j, ln = el('span', String(no).padStart(5) + '  ' + text + '\n', no === f[2] ? 'cur' : '');
+          /* one block per line: a line break inside an inline-block pushed
+           * the next line out of view, and a 100%-wide inline-block gave
+           * every snippet a scrollbar */
+          var no = sn[0] + j, ln = el('div', String(no).padStart(5) + '  ' + text, no === f[2] ? 'ln cur' : 'ln');
           pre.appendChild(ln);
         });
         cell.appendChild(pre);
@@ -298,6 +320,8 @@
       var fcell = td(tf >= 0 ? frameLabel(tf) + '  ' + frameWhere(tf) : '[unknown origin]', 'frame');
       if (hasCloseWait(g)) fcell.appendChild(el('span', 'CLOSE_WAIT', 'badge'));
       tr.appendChild(fcell);
+      var of = ownFrame(g);
+      tr.appendChild(td(of >= 0 ? frameLabel(of) + '  ' + frameWhere(of) : '', 'frame own'));
       tr.onclick = (function (g, tr) {
         return function () {
           var next = tr.nextSibling;
@@ -320,6 +344,7 @@
       case 'class': return gClass;
       case 'count': return function (g) { return g[6]; };
       case 'frame': return function (g) { var f = topFrame(g); return f >= 0 ? frameLabel(f) : ''; };
+      case 'own': return function (g) { var f = ownFrame(g); return f >= 0 ? frameLabel(f) : ''; };
       default: return function (g) { return g[5]; };
     }
   }
@@ -355,7 +380,7 @@
     document.querySelectorAll('#groups th').forEach(function (th) {
       th.onclick = function () {
         var c = th.dataset.col;
-        if (c === sortCol) sortAsc = !sortAsc; else { sortCol = c; sortAsc = c === 'kind' || c === 'class' || c === 'frame' || c === 'id'; }
+        if (c === sortCol) sortAsc = !sortAsc; else { sortCol = c; sortAsc = c === 'kind' || c === 'class' || c === 'frame' || c === 'own' || c === 'id'; }
         applyView();
       };
     });
@@ -383,7 +408,14 @@
     c.strokeStyle = '#999'; c.fillStyle = '#888'; c.font = '11px sans-serif';
     c.beginPath(); c.moveTo(L, T); c.lineTo(L, H - B); c.lineTo(W - Rm, H - B); c.stroke();
     c.textAlign = 'right'; c.textBaseline = 'middle';
-    for (var k = 0; k <= 4; k++) { var y = ymax * k / 4; c.fillText(fmt(Math.round(y)), L - 4, Y(y)); }
+    /* integer ticks at a 1, 2 or 5 step: counts read 0, 1, 2, 3, 4, 5 */
+    var raw = ymax / 5, p10 = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1)))), step = p10;
+    [1, 2, 5, 10].some(function (m) { step = m * p10; return step >= raw; });
+    step = Math.max(1, Math.round(step));
+    ymax = Math.max(step, Math.ceil(ymax / step) * step);
+    var labels = [];
+    for (var y = 0; y <= ymax; y += step) { labels.push(fmt(y)); c.fillText(fmt(y), L - 4, Y(y)); }
+    cv.dataset.ticks = labels.join(' ');
     c.textAlign = 'center'; c.textBaseline = 'top';
     c.fillText(fmt(xmin) + ' ms', L + 20, H - B + 4); c.fillText(fmt(xmax) + ' ms', W - Rm - 30, H - B + 4);
     lines.forEach(function (l) {
@@ -400,8 +432,13 @@
     $('timeline-section').hidden = false;
     var T = D.timeline, pids = {};
     D.reports.forEach(function (r) { pids[r.pid] = 1; });
+    var exes = {};
+    D.reports.forEach(function (r) { exes[r.exe] = 1; });
+    var np = Object.keys(pids).length, ne = Object.keys(exes).length;
     $('timeline-note').textContent = D.reports.length + ' reports, sequence ' + T.seq[0] + ' to ' + T.seq[T.seq.length - 1] +
-      (Object.keys(pids).length > 1 ? ' — note: they come from ' + Object.keys(pids).length + ' processes' : '');
+      (ne > 1 ? ' — warning: they come from ' + ne + ' different programs (' + Object.keys(exes).join(', ') + ')'
+        : np > 1 ? ' — warning: they come from ' + np + ' processes (pids ' + Object.keys(pids).join(', ') + ')' : '');
+    if (ne > 1 || np > 1) $('timeline-note').className = 'warning';
     var mem = [{ v: T.live_bytes, color: '#444', width: 2.5, label: 'all live bytes' }];
     var hnd = [{ v: T.live_handles, color: '#444', width: 2.5, label: 'all live handles' }];
     T.series.forEach(function (s, i) {
@@ -424,6 +461,14 @@
     var d = D.diff;
     $('growth-total').textContent = 'growth from sequence ' + d.old.sequence + ' to ' + d.new.sequence + ': ' +
       fmt(d.growth_bytes) + ' bytes, ' + fmt(d.growth_blocks) + ' blocks, ' + fmt(d.growth_handles) + ' handles';
+    var ap = $('growth-apart');
+    if (d.apart) {
+      var s = d.apart.summary || {};
+      ap.hidden = false;
+      ap.textContent = d.apart.reason + ' report (sequence ' + d.apart.sequence + '), shown apart from the growth between snapshots: ' +
+        fmt(s.leaked_bytes || 0) + ' bytes in ' + fmt(s.leaked_blocks || 0) + ' blocks leaked, ' + fmt(s.live_bytes || 0) +
+        ' bytes live, ' + fmt(s.leaked_handles || 0) + ' handles leaked; the groups above are this report\'s';
+    }
     var tb = document.querySelector('#growth tbody'), frag = document.createDocumentFragment();
     [['grew', d.grew], ['new', d.new_groups], ['vanished', d.vanished], ['shrunk', d.shrunk]].forEach(function (sec) {
       var key = sec[0] === 'new' ? 'new_groups' : sec[0];
