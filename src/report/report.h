@@ -35,6 +35,11 @@ typedef struct lt_handle_detail {
 	uint64_t length;           /* 0: none */
 	uintptr_t addr;            /* 0: none */
 	int close_wait;
+	/* threads, children, mappings */
+	int pid;                   /* children: -1 none */
+	const char *state;         /* "running", "ended", "zombie" */
+	const char *exit_status;   /* zombies: "exited 3", "killed by SIGKILL" */
+	const char *prot;          /* mappings: "rw-p" as /proc/self/maps */
 } lt_handle_detail_t;
 
 void lt_handle_detail_init(lt_handle_detail_t *d);
@@ -45,6 +50,8 @@ typedef struct lt_group_key {
 	int origin;                /* 0 traced, 1 unknown (handles), 2 memory
 				    * allocated before fork (LT_ORIGIN_FORK) */
 	uint32_t stack;
+	int running;               /* a thread or child still running: listed,
+				    * never leaked */
 } lt_group_key_t;
 
 typedef struct lt_group {
@@ -95,6 +102,8 @@ typedef struct lt_report {
 
 /* Find or create the group for a key. NULL on out-of-memory. */
 lt_group_t *lt_report_group(lt_report_t *r, int kind, int cls, int origin, uint32_t stack);
+/* The same, for a thread or child still running (key.running). */
+lt_group_t *lt_report_group_running(lt_report_t *r, int kind, uint32_t stack);
 /* Add one block/handle to a group. */
 void lt_group_add(lt_group_t *g, uint64_t bytes, uint32_t ms);
 /* Append handle details (copied; strings must outlive the report). */

@@ -76,6 +76,14 @@ static void handle_line(lt_buf_t *b, const lt_handle_detail_t *h)
 		lt_buf_printf(b, " %llu bytes", (unsigned long long)h->length);
 	if (h->ident >= 0)
 		lt_buf_printf(b, " ident %lld", h->ident);
+	if (h->pid >= 0)
+		lt_buf_printf(b, " pid %d", h->pid);
+	if (h->state)
+		lt_buf_printf(b, " %s", h->state);
+	if (h->exit_status)
+		lt_buf_printf(b, " (%s)", h->exit_status);
+	if (h->prot)
+		lt_buf_printf(b, " %s", h->prot);
 	if (h->filter)
 		lt_buf_printf(b, " %s", h->filter);
 	if (h->family)
@@ -107,11 +115,13 @@ static void group(lt_buf_t *b, const lt_group_t *g)
 			lt_buf_printf(b, "before fork in parent PID %d, ", lt_fork_parent_pid);
 		lt_buf_puts(b, "from:\n");
 	} else {
-		lt_buf_printf(b, "%s %s: %llu handle(s)", g->key.origin ? "Open (not created here)" : "Leaked",
+		lt_buf_printf(b, "%s %s: %llu handle(s)", g->key.origin ? "Open (not created here)"
+				      : g->key.running ? "Running" : g->leaked || g->suppressed_by ? "Leaked" : "Live",
 			      lt_kind_name(g->key.kind), (unsigned long long)g->count);
 		if (g->bytes)
 			lt_buf_printf(b, ", %llu byte(s)", (unsigned long long)g->bytes);
-		lt_buf_puts(b, g->key.origin ? ":\n" : " opened from:\n");
+		lt_buf_puts(b, g->key.origin ? ":\n"
+			       : g->key.kind >= LT_KIND_THREAD ? " created from:\n" : " opened from:\n");
 		for (size_t i = 0; i < g->nhandles && i < 16; i++)
 			handle_line(b, &g->handles[i]);
 		if (g->nhandles > 16)
