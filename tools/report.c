@@ -68,6 +68,10 @@ static void print_handle(FILE *out, json_t *h)
 	handle_part(out, h, "length", "length ");
 	handle_part(out, h, "ident", "ident ");
 	handle_part(out, h, "filter", "");
+	handle_part(out, h, "prot", "");
+	handle_part(out, h, "pid", "pid ");
+	handle_part(out, h, "state", "");
+	handle_part(out, h, "exit_status", "");
 	json_t *note = json_object_get(h, "note");
 	if (json_is_string(note))
 		fprintf(out, " (%s)", json_string_value(note));

@@ -47,18 +47,27 @@ static int begin_release(int enabled, int *e)
 
 /* ---- threads -------------------------------------------------------------- */
 
+/* The stack is captured before the real call and recorded after it: once
+ * the new thread runs, it may sit in a dl_iterate_phdr callback (holding the
+ * loader's lock) and allocate, and a capture here that walks a frame for the
+ * first time would then wait on the loader's lock while holding libunwind's
+ * (tests/programs/reach/dl_iterate_free.c hung that way). Before the call,
+ * this capture is no colder than the one glibc's own allocations inside
+ * pthread_create make. */
 LT_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
 			     void *arg)
 {
 	LT_REAL_OR_ENOSYS(pthread_create, ENOSYS);
-	int r = lt_real.pthread_create(t, attr, fn, arg);
-	int detached = 0;
-	if (r == 0 && attr)
+	int detached = 0, e, traced = 0;
+	uint32_t sid = 0;
+	if (attr)
 		pthread_attr_getdetachstate(attr, &detached);
-	int e;
-	uint32_t sid;
-	if (r == 0 && detached != PTHREAD_CREATE_DETACHED &&
-	    begin(lt_opt.track_threads, &e, &sid)) {
+	if (detached != PTHREAD_CREATE_DETACHED && begin(lt_opt.track_threads, &e, &sid)) {
+		LT_TRACK_END(e);
+		traced = 1;
+	}
+	int r = lt_real.pthread_create(t, attr, fn, arg);
+	if (r == 0 && traced && begin_release(lt_opt.track_threads, &e)) {
 		lt_proctab_thread_add(*t, sid);
 		LT_TRACK_END(e);
 	}
@@ -113,11 +122,20 @@ LT_EXPORT int pthread_detach(pthread_t t)
 
 /* ---- child processes -------------------------------------------------- */
 
-static void child_created(pid_t pid)
+/* As for threads: the stack is captured before the call, recorded after. */
+static int child_begin(uint32_t *sid)
 {
 	int e;
-	uint32_t sid;
-	if (pid > 0 && begin(lt_opt.track_children, &e, &sid)) {
+	if (!begin(lt_opt.track_children, &e, sid))
+		return 0;
+	LT_TRACK_END(e);
+	return 1;
+}
+
+static void child_created(int traced, pid_t pid, uint32_t sid)
+{
+	int e;
+	if (traced && pid > 0 && begin_release(lt_opt.track_children, &e)) {
 		lt_proctab_child_add(pid, sid);
 		LT_TRACK_END(e);
 	}
@@ -144,8 +162,10 @@ static int ended(int *status, int options)
 LT_EXPORT pid_t fork(void)
 {
 	LT_REAL_OR_ENOSYS(fork, -1);
+	uint32_t sid = 0;
+	int traced = child_begin(&sid);
 	pid_t pid = lt_real.fork();
-	child_created(pid);
+	child_created(traced, pid, sid);
 	return pid;
 }
 
@@ -153,9 +173,11 @@ LT_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_a
 			  const posix_spawnattr_t *sa, char *const argv[], char *const envp[])
 {
 	LT_REAL_OR_ENOSYS(posix_spawn, ENOSYS);
+	uint32_t sid = 0;
+	int traced = child_begin(&sid);
 	int r = lt_real.posix_spawn(pid, path, fa, sa, argv, envp);
 	if (r == 0 && pid)
-		child_created(*pid);
+		child_created(traced, *pid, sid);
 	return r;
 }
 
@@ -163,9 +185,11 @@ LT_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 			   const posix_spawnattr_t *sa, char *const argv[], char *const envp[])
 {
 	LT_REAL_OR_ENOSYS(posix_spawnp, ENOSYS);
+	uint32_t sid = 0;
+	int traced = child_begin(&sid);
 	int r = lt_real.posix_spawnp(pid, file, fa, sa, argv, envp);
 	if (r == 0 && pid)
-		child_created(*pid);
+		child_created(traced, *pid, sid);
 	return r;
 }
 
