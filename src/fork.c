@@ -22,6 +22,7 @@
 #include "heap.h"
 #include "intalloc.h"
 #include "options.h"
+#include "proctab.h"
 #include "stack.h"
 #include "sys.h"
 
@@ -39,12 +40,14 @@ static void prepare(void)
 	lt_heap_lock_all();
 	lt_api_prefork();
 	lt_handle_prefork();
+	lt_proctab_prefork();
 	lt_ia_prefork();
 }
 
 static void parent(void)
 {
 	lt_ia_postfork();
+	lt_proctab_postfork_parent();
 	lt_handle_postfork_parent();
 	lt_api_postfork();
 	lt_heap_unlock_all();
@@ -57,6 +60,7 @@ static void parent(void)
 static void child(void)
 {
 	lt_ia_postfork();
+	lt_proctab_postfork_child();
 	lt_handle_postfork_child();
 	lt_api_postfork();
 	lt_heap_unlock_all();

@@ -265,7 +265,7 @@ static int start_helper(void)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 1 << 20);
-	int rc = pthread_create(&t, &attr, helper_main, NULL);
+	int rc = lt_real.pthread_create ? lt_real.pthread_create(&t, &attr, helper_main, NULL) : ENOSYS;
 	pthread_attr_destroy(&attr);
 	lt_sys_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {

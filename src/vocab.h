@@ -19,7 +19,10 @@
 	X(IO_URING_BUFFER, "io_uring_buffer")                                  \
 	X(IO_URING_FILE, "io_uring_file")                                      \
 	X(KQUEUE, "kqueue")                                                    \
-	X(KEVENT_FILTER, "kevent_filter")
+	X(KEVENT_FILTER, "kevent_filter")                                      \
+	X(THREAD, "thread")                                                    \
+	X(CHILD, "child")                                                      \
+	X(MAPPING, "mapping")
 
 #define LT_CLASS_LIST(X)                                                       \
 	X(DEFINITE, "definitely_lost")                                         \

@@ -56,6 +56,10 @@ static void read_handle(json_t *h, lt_handle_detail_t *d)
 	d->addr = hex_at(h, "address");
 	d->ident = int_at(h, "ident", -1);
 	d->filter = str_at(h, "filter");
+	d->pid = (int)int_at(h, "pid", -1);
+	d->state = str_at(h, "state");
+	d->exit_status = str_at(h, "exit_status");
+	d->prot = str_at(h, "prot");
 }
 
 /* One group of the file: the loaded one (in) and its JSON object (jg). */
@@ -98,6 +102,10 @@ static int read_group(const struct lt_group *in, json_t *jg, lt_report_t *m, lt_
 	for (size_t i = 0; i < nh; i++)
 		read_handle(json_array_get(in->handles, i), &g->handles[i]);
 	g->nhandles = g->handles_cap = nh;
+	/* a thread or child still running is listed apart (the shim's
+	 * key.running), which the JSON says per handle */
+	g->key.running = (g->key.kind == LT_KIND_THREAD || g->key.kind == LT_KIND_CHILD) && nh &&
+			 g->handles[0].state && !strcmp(g->handles[0].state, "running");
 	return 0;
 }
 

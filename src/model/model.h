@@ -48,6 +48,11 @@ typedef struct {
 	uint64_t length;           /* 0: none */
 	uintptr_t addr;            /* 0: none */
 	int close_wait;
+	/* threads, children, mappings */
+	int pid;                   /* children: -1 none */
+	const char *state;         /* "running", "ended", "zombie" */
+	const char *exit_status;   /* zombies: "exited 3", "killed by SIGKILL" */
+	const char *prot;          /* mappings: "rw-p" as /proc/self/maps */
 } lt_handle_detail_t;
 
 void lt_handle_detail_init(lt_handle_detail_t *d);
@@ -58,6 +63,8 @@ typedef struct {
 	int origin;                /* 0 traced, 1 unknown (handles), 2 memory
 				    * allocated before fork (LT_ORIGIN_FORK) */
 	uint32_t stack;
+	int running;               /* a thread or child still running: listed,
+				    * never leaked */
 } lt_group_key_t;
 
 typedef struct {

@@ -17,6 +17,7 @@ void lt_handle_detail_init(lt_handle_detail_t *d)
 	d->ring_fd = -1;
 	d->index = -1;
 	d->ident = -1;
+	d->pid = -1;
 }
 
 void lt_text_view_from_options(lt_text_view_t *v, const lt_options_t *o)
@@ -91,10 +92,12 @@ static void handle_line(lt_buf_t *b, const lt_handle_detail_t *h)
 		{ h->addr != 0, " 0x%llx", (unsigned long long)h->addr },
 		{ h->length != 0, " %llu bytes", (unsigned long long)h->length },
 		{ h->ident >= 0, " ident %llu", (unsigned long long)h->ident },
+		{ h->pid >= 0, " pid %llu", (unsigned long long)h->pid },
 	};
 	const struct {
 		const char *v, *before, *after;
 	} strs[] = {
+		{ h->state, " ", "" }, { h->exit_status, " (", ")" }, { h->prot, " ", "" },
 		{ h->filter, " ", "" }, { h->family, " ", "" }, { h->type, " ", "" },
 		{ h->local, " ", "" }, { h->peer, " -> ", "" }, { h->tcp_state, " ", "" },
 		{ h->what, " ", "" }, { h->path, " ", "" }, { h->note, " (", ")" },
@@ -119,11 +122,13 @@ static void group(lt_buf_t *b, const lt_report_t *r, const lt_group_t *g)
 			lt_buf_printf(b, "before fork in parent PID %d, ", r->fork_parent_pid);
 		lt_buf_puts(b, "from:\n");
 	} else {
-		lt_buf_printf(b, "%s %s: %llu handle(s)", g->key.origin ? "Open (not created here)" : "Leaked",
+		lt_buf_printf(b, "%s %s: %llu handle(s)", g->key.origin ? "Open (not created here)"
+				      : g->key.running ? "Running" : g->leaked || g->suppressed_by ? "Leaked" : "Live",
 			      lt_kind_name(g->key.kind), (unsigned long long)g->count);
 		if (g->bytes)
 			lt_buf_printf(b, ", %llu byte(s)", (unsigned long long)g->bytes);
-		lt_buf_puts(b, g->key.origin ? ":\n" : " opened from:\n");
+		lt_buf_puts(b, g->key.origin ? ":\n"
+			       : g->key.kind >= LT_KIND_THREAD ? " created from:\n" : " opened from:\n");
 		for (size_t i = 0; i < g->nhandles && i < 16; i++)
 			handle_line(b, &g->handles[i]);
 		if (g->nhandles > 16)

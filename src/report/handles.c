@@ -3,11 +3,16 @@
  * kernel (socket state, /proc/self/fd links) and grouped, with no table
  * lock held: the program's close() and socket() never wait on a report. */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "../handle.h"
 #include "../log.h"
 #include "../options.h"
+#include "../proctab.h"
 #include "../stack.h"
 #include "../sys.h"
 #include "../sysfile.h"
@@ -23,6 +28,131 @@ static void add_group(lt_report_t *r, int kind, int origin, uint32_t stack, uint
 		return;
 	lt_group_add(g, bytes, ms);
 	lt_group_add_handle(g, d);
+}
+
+/* ---- threads, children, mappings ---------------------------------------- */
+
+/* A child's state from /proc/PID/stat without reaping it: 'Z' is a zombie,
+ * and field 52 (exit_code, Linux 3.5) its wait status. 0 when the child is
+ * gone (reaped behind the hooks' back: a raw wait4, SIGCHLD ignored). */
+static int child_state(int pid, int *zombie, int *status)
+{
+	char path[64], *buf = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if (lt_sys_read_file(path, &buf, &len))
+		return 0;
+	int ok = 0;
+	/* comm may hold spaces and ')': fields count from the last ')' */
+	const char *p = strrchr(buf, ')');
+	if (p && p[1] == ' ' && p[2]) {
+		char st = p[2];
+		int ppid = atoi(p + 4);
+		/* a pid reused by a process that is not our child is gone too */
+		if (ppid == (int)lt_sys_getpid()) {
+			ok = 1;
+			*zombie = st == 'Z';
+			int field = 3;
+			const char *q = p + 2;
+			for (; *q && field < 52; q++)
+				if (*q == ' ')
+					field++;
+			*status = field == 52 ? atoi(q) : 0;
+		}
+	}
+	lt_ia_free(buf);
+	return ok;
+}
+
+static const char *status_text(int st)
+{
+	char buf[64];
+	if (WIFEXITED(st))
+		snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, sizeof buf, "killed by %s%s", sigabbrev_np(WTERMSIG(st)) ? "SIG" : "signal ",
+			 sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
+	else
+		snprintf(buf, sizeof buf, "status 0x%x", st);
+	return lt_report_strdup(buf);
+}
+
+/* The /proc/self/maps line holding addr: permissions and path. */
+static void map_describe(const char *maps, uintptr_t addr, lt_handle_detail_t *d)
+{
+	for (const char *l = maps; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		unsigned long lo, hi;
+		char perms[8];
+		int off = 0;
+		if (sscanf(l, "%lx-%lx %7s %*s %*s %*s%n", &lo, &hi, perms, &off) >= 3 &&
+		    lo <= addr && addr < hi) {
+			d->prot = lt_report_strdup(perms);
+			const char *p = l + off;
+			while (*p == ' ')
+				p++;
+			if (*p == '/' || *p == '[') {
+				char path[4096];
+				size_t n = nl ? (size_t)(nl - p) : strlen(p);
+				if (n >= sizeof path)
+					n = sizeof path - 1;
+				memcpy(path, p, n);
+				path[n] = 0;
+				d->path = lt_report_strdup(path);
+			}
+			return;
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+}
+
+static void collect_procs(lt_report_t *r)
+{
+	lt_proc_rec_t *recs;
+	size_t n;
+	if (lt_proctab_snapshot(&recs, &n) != 0 || !n)
+		return;
+	char *maps = NULL;
+	size_t mlen = 0;
+	if (lt_sys_read_file("/proc/self/maps", &maps, &mlen))
+		maps = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const lt_proc_rec_t *x = &recs[i];
+		lt_handle_detail_t d;
+		lt_handle_detail_init(&d);
+		lt_group_t *g;
+		if (x->kind == LT_KIND_THREAD) {
+			d.state = lt_report_strdup(x->running ? "running" : "ended");
+			if (!x->running)
+				d.note = lt_report_strdup("ended and never joined: its stack stays mapped");
+			g = x->running ? lt_report_group_running(r, x->kind, x->stack)
+				       : lt_report_group(r, x->kind, LT_CLASS_OPEN, 0, x->stack);
+		} else if (x->kind == LT_KIND_CHILD) {
+			int zombie = 0, st = 0;
+			if (!child_state((int)x->key, &zombie, &st))
+				continue;
+			d.pid = (int)x->key;
+			d.state = lt_report_strdup(zombie ? "zombie" : "running");
+			if (zombie) {
+				d.exit_status = status_text(st);
+				d.note = lt_report_strdup("exited and never waited for");
+			}
+			g = zombie ? lt_report_group(r, x->kind, LT_CLASS_OPEN, 0, x->stack)
+				   : lt_report_group_running(r, x->kind, x->stack);
+		} else {
+			d.addr = x->key;
+			d.length = x->length;
+			if (maps)
+				map_describe(maps, x->key, &d);
+			g = lt_report_group(r, x->kind, LT_CLASS_OPEN, 0, x->stack);
+		}
+		if (!g)
+			continue;
+		lt_group_add(g, x->kind == LT_KIND_MAPPING ? x->length : 0, x->ms);
+		lt_group_add_handle(g, &d);
+	}
+	lt_ia_free(maps);
+	lt_ia_free(recs);
 }
 
 void lt_handle_collect(lt_report_t *r)
@@ -99,6 +229,7 @@ void lt_handle_collect(lt_report_t *r)
 		add_group(r, LT_KIND_KEVENT_FILTER, 0, f->stack, 0, f->ms, &d);
 	}
 	lt_handle_snapshot_free(&snap);
+	collect_procs(r);
 	errno = e;
 }
 

@@ -68,6 +68,11 @@ static void write_handle(lt_buf_t *b, const lt_handle_detail_t *h)
 	if (h->ident >= 0)
 		int_field(b, &first, "ident", h->ident);
 	str_field(b, &first, "filter", h->filter);
+	if (h->pid >= 0)
+		int_field(b, &first, "pid", h->pid);
+	str_field(b, &first, "state", h->state);
+	str_field(b, &first, "exit_status", h->exit_status);
+	str_field(b, &first, "prot", h->prot);
 	lt_buf_puts(b, "}");
 }
 

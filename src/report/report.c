@@ -50,7 +50,8 @@ const char *lt_report_strdup(const char *s)
 
 /* ---- groups ------------------------------------------------------------ */
 
-lt_group_t *lt_report_group(lt_report_t *r, int kind, int cls, int origin, uint32_t stack)
+static lt_group_t *group_for(lt_report_t *r, int kind, int cls, int origin, uint32_t stack,
+			     int running)
 {
 	lt_group_key_t key;
 	memset(&key, 0, sizeof key);
@@ -58,6 +59,7 @@ lt_group_t *lt_report_group(lt_report_t *r, int kind, int cls, int origin, uint3
 	key.cls = cls;
 	key.origin = origin;
 	key.stack = stack;
+	key.running = running;
 	lt_group_t *g;
 	HASH_FIND(hh, r->table, &key, sizeof key, g);
 	if (g)
@@ -74,6 +76,16 @@ lt_group_t *lt_report_group(lt_report_t *r, int kind, int cls, int origin, uint3
 	}
 	r->ngroups++;
 	return g;
+}
+
+lt_group_t *lt_report_group(lt_report_t *r, int kind, int cls, int origin, uint32_t stack)
+{
+	return group_for(r, kind, cls, origin, stack, 0);
+}
+
+lt_group_t *lt_report_group_running(lt_report_t *r, int kind, uint32_t stack)
+{
+	return group_for(r, kind, LT_CLASS_OPEN, 0, stack, 1);
 }
 
 void lt_group_add(lt_group_t *g, uint64_t bytes, uint32_t ms)
@@ -121,6 +133,10 @@ int lt_report_kind_counts(int kind)
 	unsigned m = (unsigned)lt_opt.fail_on;
 	if (kind == LT_KIND_MEMORY)
 		return !!(m & LT_FAIL_MEMORY);
+	/* a mapping left at exit is often on purpose (an arena, a file kept
+	 * mapped): counted only when fail_on names "mapping" itself */
+	if (kind == LT_KIND_MAPPING)
+		return !!(m & LT_FAIL_KIND(kind));
 	return !!(m & LT_FAIL_HANDLES) || !!(m & LT_FAIL_KIND(kind));
 }
 
@@ -130,6 +146,12 @@ static int group_leaked(const lt_group_t *g)
 		return 0;
 	if (g->key.kind == LT_KIND_MEMORY)
 		return class_counts(g->key.cls);
+	/* running threads and children are listed, never leaks; mappings are
+	 * leaks only when the gate counts them (lt_report_kind_counts) */
+	if (g->key.running)
+		return 0;
+	if (g->key.kind == LT_KIND_MAPPING && !lt_report_kind_counts(LT_KIND_MAPPING))
+		return 0;
 	return g->key.origin == 0;
 }
 

@@ -14,6 +14,8 @@
 
 /* Find or create the group for a key. NULL on out-of-memory. */
 lt_group_t *lt_report_group(lt_report_t *r, int kind, int cls, int origin, uint32_t stack);
+/* The same, for a thread or child still running (key.running). */
+lt_group_t *lt_report_group_running(lt_report_t *r, int kind, uint32_t stack);
 /* Add one block/handle to a group. */
 void lt_group_add(lt_group_t *g, uint64_t bytes, uint32_t ms);
 /* Append handle details (copied; strings must outlive the report). */

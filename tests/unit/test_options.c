@@ -87,7 +87,7 @@ Test(options, bad_enum_and_set, .init = cr_redirect_stderr)
 	cr_assert_stderr_eq_str(
 		"leaktrace: warning: option format=xml: expected one of text|json|both; using text\n"
 		"leaktrace: warning: option fail_on=memory,bogus: 'bogus' is not one of "
-		"memory|handles|fd|socket|file|dir|io_uring_ring|io_uring_buffer|io_uring_file|kqueue|kevent_filter"
+		"memory|handles|fd|socket|file|dir|io_uring_ring|io_uring_buffer|io_uring_file|kqueue|kevent_filter|thread|child|mapping"
 		" (or all, none); using memory,handles\n");
 }
 
