@@ -169,29 +169,22 @@ LT_EXPORT pid_t fork(void)
 	return pid;
 }
 
-LT_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
-			  const posix_spawnattr_t *sa, char *const argv[], char *const envp[])
-{
-	LT_REAL_OR_ENOSYS(posix_spawn, ENOSYS);
-	uint32_t sid = 0;
-	int traced = child_begin(&sid);
-	int r = lt_real.posix_spawn(pid, path, fa, sa, argv, envp);
-	if (r == 0 && pid)
-		child_created(traced, *pid, sid);
-	return r;
-}
+/* posix_spawn and posix_spawnp differ only in how they find the program */
+#define SPAWN_HOOK(name, where)                                                \
+	LT_EXPORT int name(pid_t *pid, const char *where, const posix_spawn_file_actions_t *fa, \
+			   const posix_spawnattr_t *sa, char *const argv[], char *const envp[]) \
+	{                                                                      \
+		LT_REAL_OR_ENOSYS(name, ENOSYS);                               \
+		uint32_t sid = 0;                                              \
+		int traced = child_begin(&sid);                                \
+		int r = lt_real.name(pid, where, fa, sa, argv, envp);          \
+		if (r == 0 && pid)                                             \
+			child_created(traced, *pid, sid);                      \
+		return r;                                                      \
+	}
 
-LT_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
-			   const posix_spawnattr_t *sa, char *const argv[], char *const envp[])
-{
-	LT_REAL_OR_ENOSYS(posix_spawnp, ENOSYS);
-	uint32_t sid = 0;
-	int traced = child_begin(&sid);
-	int r = lt_real.posix_spawnp(pid, file, fa, sa, argv, envp);
-	if (r == 0 && pid)
-		child_created(traced, *pid, sid);
-	return r;
-}
+SPAWN_HOOK(posix_spawn, path)
+SPAWN_HOOK(posix_spawnp, file)
 
 /* status may be NULL: the hooks ask for it to know how the child ended. */
 LT_EXPORT pid_t wait(int *status)
