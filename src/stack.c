@@ -52,6 +52,13 @@ static struct {
 } trim[MAX_TRIM];
 static int ntrim;
 
+static uintptr_t shim_lo, shim_hi;      /* the shim's own text */
+
+int lt_stack_is_shim_pc(uintptr_t pc)
+{
+	return pc >= shim_lo && pc < shim_hi;
+}
+
 int lt_stack_is_tracer_pc(uintptr_t pc)
 {
 	for (int i = 0; i < ntrim; i++)
@@ -71,6 +78,8 @@ static int self_text_cb(struct dl_phdr_info *info, size_t size, void *data)
 		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
 		uintptr_t hi = lo + ph->p_memsz;
 		if (me >= lo && me < hi && ntrim < MAX_TRIM) {
+			shim_lo = lo;
+			shim_hi = hi;
 			trim[ntrim].lo = lo;
 			trim[ntrim].hi = hi;
 			ntrim++;

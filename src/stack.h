@@ -32,6 +32,9 @@ void lt_stack_init(int depth);
 void lt_stack_clear_trim(void);
 /* Is pc inside a tracer or allocator-wrapper frame that must be trimmed? */
 int lt_stack_is_tracer_pc(uintptr_t pc);
+/* Whether pc is in the shim's own text (a hook frame in mid-stack: an
+ * allocation glibc made inside a hooked call such as pthread_create). */
+int lt_stack_is_shim_pc(uintptr_t pc);
 
 void lt_stack_prefork(void);
 void lt_stack_postfork(void);

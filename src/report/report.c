@@ -223,9 +223,15 @@ static void symbolize_groups(lt_report_t *r, lt_sym_t *sym)
 		/* separate debug files are read for what a person looks at:
 		 * counted leaks, groups the text shows, or everything on request */
 		int full = lt_opt.debuginfo == LT_DEBUGINFO_ALL || g->leaked || lt_text_shows(&view, g);
-		for (uint32_t k = 0; k < st->depth && n < (int)LT_ARRAY_LEN(tmp); k++)
+		for (uint32_t k = 0; k < st->depth && n < (int)LT_ARRAY_LEN(tmp); k++) {
+			/* a hook's frame in mid-stack (glibc allocated inside a
+			 * hooked pthread_create): the program called the real
+			 * function, which is the next frame */
+			if (lt_stack_is_shim_pc(st->pc[k]))
+				continue;
 			n += lt_sym_lookup_at(sym, st->pc[k], st->id, tmp + n,
 					      (int)LT_ARRAY_LEN(tmp) - n, full);
+		}
 		/* drop leading allocator frames the capture could not trim by
 		 * range: operator new in a static libstdc++, the dynamic
 		 * linker's inlined calloc wrapper (rtld-malloc.h) */

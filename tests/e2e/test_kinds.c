@@ -169,3 +169,29 @@ Test(kinds, mappings_unmapped_are_clean, .timeout = 60)
 	cr_assert_eq(r.status, 0);
 	lt_e2e_free(&r);
 }
+
+/* glibc allocates a new thread's TLS inside the hooked pthread_create: the
+ * hook's own frame sits in mid-stack there, and no report may show it (the
+ * program called pthread_create, which is the frame after the allocator's) */
+Test(kinds, no_frame_of_the_shim_in_any_stack, .timeout = 60)
+{
+	lt_run_t r;
+	RUN(r, "thread_unjoined", "fail_on=handles:show_classes=all");
+	json_t *leaks = json_object_get(r.report, "leaks");
+	size_t i, k, checked = 0;
+	json_t *g, *f;
+	json_array_foreach(leaks, i, g) {
+		json_array_foreach(json_object_get(g, "stack"), k, f) {
+			const char *mod = json_string_value(json_object_get(f, "module"));
+			cr_assert(!mod || !strstr(mod, "libleaktrace"),
+				  "group %zu frame %zu is the shim's (%s)", i, k,
+				  json_string_value(json_object_get(f, "function")));
+			checked++;
+		}
+	}
+	cr_assert_gt(checked, 0);
+	/* the TLS blocks of the threads are among the memory groups, with
+	 * pthread_create right above glibc's allocator frames */
+	cr_assert_gt(lt_e2e_count_groups(&r, "memory", NULL), 0);
+	lt_e2e_free(&r);
+}
