@@ -219,19 +219,10 @@ static void symbolize_groups(lt_report_t *r, lt_sym_t *sym)
 		if (!st)
 			continue;
 		lt_frame_t tmp[LT_STACK_MAX_DEPTH * 4];
-		int n = 0;
 		/* separate debug files are read for what a person looks at:
 		 * counted leaks, groups the text shows, or everything on request */
 		int full = lt_opt.debuginfo == LT_DEBUGINFO_ALL || g->leaked || lt_text_shows(&view, g);
-		for (uint32_t k = 0; k < st->depth && n < (int)LT_ARRAY_LEN(tmp); k++) {
-			/* a hook's frame in mid-stack (glibc allocated inside a
-			 * hooked pthread_create): the program called the real
-			 * function, which is the next frame */
-			if (lt_stack_is_shim_pc(st->pc[k]))
-				continue;
-			n += lt_sym_lookup_at(sym, st->pc[k], st->id, tmp + n,
-					      (int)LT_ARRAY_LEN(tmp) - n, full);
-		}
+		int n = lt_sym_stack(sym, st, tmp, (int)LT_ARRAY_LEN(tmp), full);
 		/* drop leading allocator frames the capture could not trim by
 		 * range: operator new in a static libstdc++, the dynamic
 		 * linker's inlined calloc wrapper (rtld-malloc.h) */

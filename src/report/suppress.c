@@ -311,9 +311,7 @@ void lt_supp_apply(lt_report_t *r, lt_sym_t *sym)
 		if (!st)
 			continue;
 		lt_frame_t fr[LT_STACK_MAX_DEPTH * 4];
-		int n = 0;
-		for (uint32_t k = 0; k < st->depth && n < (int)LT_ARRAY_LEN(fr); k++)
-			n += lt_sym_lookup(sym, st->pc[k], fr + n, (int)LT_ARRAY_LEN(fr) - n, 1);
+		int n = lt_sym_stack(sym, st, fr, (int)LT_ARRAY_LEN(fr), 1);
 		int ri = match_group(g, fr, n);
 		if (ri < 0)
 			continue;

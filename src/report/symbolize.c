@@ -24,6 +24,7 @@
 #include "../intalloc.h"
 #include "../modules.h"
 #include "../real.h"
+#include "../stack.h"
 #include "debugfile.h"
 #include "../sys.h"
 #include "strpool.h"
@@ -576,4 +577,15 @@ int lt_sym_lookup_at(lt_sym_t *s, uintptr_t pc, uint32_t stack_id, lt_frame_t *o
 int lt_sym_lookup(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int max, int full)
 {
 	return lt_sym_lookup_at(s, pc, 0, out, max, full);
+}
+
+int lt_sym_stack(lt_sym_t *s, const struct lt_stack *st, lt_frame_t *out, int max, int full)
+{
+	int n = 0;
+	for (uint32_t k = 0; k < st->depth && n < max; k++) {
+		if (lt_stack_is_shim_pc(st->pc[k]))
+			continue;
+		n += lt_sym_lookup_at(s, st->pc[k], st->id, out + n, max - n, full);
+	}
+	return n;
 }

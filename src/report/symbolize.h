@@ -23,6 +23,13 @@ int lt_sym_lookup(lt_sym_t *s, uintptr_t pc, lt_frame_t *out, int max, int full)
  * uses an unloaded library only where no mapped module covers pc). */
 int lt_sym_lookup_at(lt_sym_t *s, uintptr_t pc, uint32_t stack_id, lt_frame_t *out, int max,
 		     int full);
+/* Every frame of an interned stack, as lt_sym_lookup_at names them, into
+ * out (at most max): the report's frames and what suppressions match are
+ * the same list. A pc in the shim's own text in mid-stack (glibc allocated
+ * inside a hooked call such as pthread_create) is skipped: the program
+ * called the real function, which is the next frame. Returns the count. */
+struct lt_stack;
+int lt_sym_stack(lt_sym_t *s, const struct lt_stack *st, lt_frame_t *out, int max, int full);
 /* Demangle a C++ name when libstdc++'s demangler is loaded; else s. */
 const char *lt_sym_demangle(const char *name);
 
