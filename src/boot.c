@@ -40,6 +40,7 @@ int lt_boot(void)
 	lt_opt_load();
 	lt_gate_init();
 	lt_stack_init((int)lt_opt.depth);
+	lt_stack_set_cache((int)lt_opt.stack_cache);
 	lt_guard_release();
 	__atomic_store_n(&early_state, 2, __ATOMIC_RELEASE);
 	return 0;

@@ -16,6 +16,8 @@
 
 #define UNW_LOCAL_ONLY
 #include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
 #include <libunwind.h>
 #include <link.h>
 #include <stdatomic.h>
@@ -26,6 +28,8 @@
 #include "lock.h"
 #include "log.h"
 #include "real.h"
+#include "sys.h"
+#include "cfa.h"
 
 #define CHUNK_BITS 12
 #define CHUNK (1u << CHUNK_BITS)
@@ -248,25 +252,322 @@ out:
 	return id;
 }
 
-LT_NOINLINE uint32_t lt_stack_capture(void)
+/* The frames of a walk, trimmed of the tracer's own and cut at depth,
+ * interned. */
+static uint32_t intern_walk(const uintptr_t *pc, int n)
 {
-	void *buf[LT_STACK_MAX_DEPTH + 8];
-	if (!capture_depth)
-		return 0;
-	/* the tracer adds three frames (the hook, track, this function) and
-	 * libstdc++ one more (operator new): ask for just those beyond depth,
-	 * every frame walked costs ~8 ns */
-	int want = capture_depth + 4;
-	int n = unw_backtrace(buf, want);
 	int i = 0;
-	while (i < n && lt_stack_is_tracer_pc((uintptr_t)buf[i]))
+	while (i < n && lt_stack_is_tracer_pc(pc[i]))
 		i++;
 	int depth = n - i;
 	if (depth > capture_depth)
 		depth = capture_depth;
 	if (depth <= 0)
 		return 0;
-	return lt_stack_intern((const uintptr_t *)(buf + i), (uint32_t)depth);
+	return lt_stack_intern(pc + i, (uint32_t)depth);
+}
+
+/* The full walk: libunwind's unw_backtrace from lt_stack_capture's frame.
+ * The tracer adds three frames (the hook, track, lt_stack_capture) and
+ * libstdc++ one more (operator new): ask for just those beyond depth,
+ * every frame walked costs ~8 ns. */
+static LT_NOINLINE uint32_t walk_backtrace(void)
+{
+	void *buf[LT_STACK_MAX_DEPTH + 8];
+	int n = unw_backtrace(buf, capture_depth + 4);
+	/* buf[0] is this function, a tracer frame like the rest */
+	return intern_walk((const uintptr_t *)buf, n);
+}
+
+/* ---- The validated per-thread stack cache ----
+ *
+ * A walk is a deterministic function of the registers it starts from and
+ * of the memory words it reads. Started in lt_stack_capture's frame, whose
+ * frame address (the anchor) fixes its registers (the function keeps a
+ * frame pointer and makes every walk from the same call site), libunwind
+ * reads, frame after frame, the slot holding the return address and the
+ * slot holding the caller's saved frame pointer (x86-64: the CFA is rsp or
+ * rbp plus a constant at every call site; rsp is the CFA). A fill walks
+ * step by step once, noting each such slot (unw_get_save_loc) and the word
+ * it held; a later capture from the same anchor whose slots hold the same
+ * words, compared innermost first, would walk the same frames, and takes
+ * the stack id the fill interned without walking. Each word is read only
+ * after the words before it matched, so every address read is one the walk
+ * itself would read. Not cached: walks through a signal frame (the step
+ * reads the saved context), a frame whose frame pointer or return address
+ * is kept in a register, or a slot below the anchor or 4 GiB above it.
+ * Residual assumption: a CFA given by a DWARF expression that dereferences
+ * memory (gcc's stack-realigning prologue, main or a thread start built
+ * with -mstackrealign) reads a word the cache does not compare; that word
+ * is written once by the prologue and holds for the frame's lifetime.
+ * stack_cache=verify walks on every hit as well and counts disagreements.
+ *
+ * A fill costs ~2.5 us (unw_step with libunwind's signal masking folded
+ * into one pair, hooks/signal.c), a walk ~0.15 us, a hit ~0.01 us: a key
+ * is filled only on its second miss, and only while the thread's hits have
+ * paid for its fills (credit), so a thread whose stacks never recur costs
+ * what it costs without the cache. */
+#define SC_SETS 8
+#define SC_WAYS 8
+#define SC_CHECKS 40
+#define SC_GHOSTS 64
+/* credit: a hit earns SC_HIT_CREDIT, any other capture 1, a fill costs
+ * SC_FILL_COST: fills are paid back by 16 hits, or take at most 1/512th of
+ * a thread's captures (~0.5 ns a capture) when nothing recurs */
+#define SC_HIT_CREDIT 32
+#define SC_FILL_COST (16 * SC_HIT_CREDIT)
+#define SC_CREDIT_START (SC_SETS * SC_WAYS * SC_FILL_COST)
+#define SC_CREDIT_MAX (1L << 30)
+#define SC_HITS_BATCH 256
+
+struct sc_check {
+	uint32_t off;            /* slot - anchor */
+	uint32_t pad;
+	uintptr_t val;
+};
+
+struct sc_entry {
+	uintptr_t anchor;        /* 0: empty */
+	uintptr_t hint;
+	uint32_t id;
+	uint32_t n;
+	struct sc_check chk[SC_CHECKS];
+};
+
+struct sc {
+	long credit;
+	unsigned hits;           /* not yet added to the global count */
+	unsigned char next[SC_SETS];
+	uint64_t ghost[SC_GHOSTS];
+	struct sc_entry e[SC_SETS * SC_WAYS];
+};
+
+static int cache_mode;                  /* LT_STACK_CACHE_* */
+static LT_TLS struct sc *sc_mine;
+static LT_TLS int sc_gone;              /* the thread's cache was freed at its exit */
+LT_TLS int lt_stack_filling;
+LT_TLS const sigset_t *lt_stack_fill_mask;
+static pthread_key_t sc_key;
+static int sc_key_ok;
+static _Atomic uint64_t st_hits, st_misses, st_fills, st_verified, st_mismatches;
+
+static void sc_thread_gone(void *p)
+{
+	struct sc *c = p;
+	atomic_fetch_add_explicit(&st_hits, c->hits, memory_order_relaxed);
+	sc_mine = NULL;
+	sc_gone = 1;
+	lt_ia_free(p);
+}
+
+void lt_stack_set_cache(int mode)
+{
+	cache_mode = mode;
+	if (mode != LT_STACK_CACHE_OFF && !sc_key_ok && capture_depth)
+		sc_key_ok = pthread_key_create(&sc_key, sc_thread_gone) == 0;
+	if (!sc_key_ok)
+		cache_mode = LT_STACK_CACHE_OFF;
+}
+
+void lt_stack_cache_stats(struct lt_stack_cache_stats *st)
+{
+	st->mode = cache_mode;
+	st->hits = atomic_load_explicit(&st_hits, memory_order_relaxed) +
+		   (sc_mine ? sc_mine->hits : 0);
+	st->misses = atomic_load_explicit(&st_misses, memory_order_relaxed);
+	st->fills = atomic_load_explicit(&st_fills, memory_order_relaxed);
+	st->verified = atomic_load_explicit(&st_verified, memory_order_relaxed);
+	st->mismatches = atomic_load_explicit(&st_mismatches, memory_order_relaxed);
+}
+
+static inline uint64_t sc_key_hash(uintptr_t anchor, uintptr_t hint)
+{
+	uint64_t h = (anchor ^ (hint * 0x9E3779B97F4A7C15ull)) * 0xff51afd7ed558ccdull;
+	return (h ^ (h >> 32)) | 1;
+}
+
+static struct sc *sc_get(void)
+{
+	struct sc *c = sc_mine;
+	if (LT_LIKELY(c != NULL) || sc_gone)
+		return c;
+	c = lt_ia_alloc(sizeof *c);
+	if (!c)
+		return NULL;
+	memset(c, 0, sizeof *c);
+	c->credit = SC_CREDIT_START;
+	sc_mine = c;
+	pthread_setspecific(sc_key, c);
+	return c;
+}
+
+static inline int sc_valid(const struct sc_entry *e, uintptr_t anchor, uintptr_t hint)
+{
+	if (e->anchor != anchor || e->hint != hint)
+		return 0;
+	for (uint32_t i = 0; i < e->n; i++)
+		if (*(const volatile uintptr_t *)(anchor + e->chk[i].off) != e->chk[i].val)
+			return 0;
+	return 1;
+}
+
+static int sc_note(struct sc_entry *e, uintptr_t anchor, uintptr_t slot)
+{
+	if (slot < anchor || slot - anchor > UINT32_MAX || e->n >= SC_CHECKS)
+		return -1;
+	e->chk[e->n].off = (uint32_t)(slot - anchor);
+	e->chk[e->n].pad = 0;
+	e->chk[e->n].val = *(const uintptr_t *)slot;
+	e->n++;
+	return 0;
+}
+
+/* Walk step by step from the caller's frame (lt_stack_capture at its one
+ * call of this function), noting the slots each step reads in e. Returns
+ * the interned id; *cacheable says whether e may be used. libunwind masks
+ * signals around each frame lookup (two system calls a frame); the hook
+ * in hooks/signal.c answers those calls without a system call while
+ * lt_stack_filling is set, all signals being blocked here once instead. */
+static LT_NOINLINE uint32_t sc_fill(struct sc_entry *e, uintptr_t anchor, int *cacheable)
+{
+	uintptr_t pc[LT_STACK_MAX_DEPTH + 8];
+	unw_context_t uc;
+	unw_cursor_t cur;
+	int want = capture_depth + 4;
+	int n = 0, ok = 1;
+	sigset_t all, old;
+	sigfillset(&all);
+	e->n = 0;
+	if (lt_sys_sigmask(SIG_SETMASK, &all, &old) != 0) {
+		*cacheable = 0;
+		return walk_backtrace();
+	}
+	lt_stack_fill_mask = &old;
+	lt_stack_filling = 1;
+	if (unw_getcontext(&uc) != 0 || unw_init_local(&cur, &uc) != 0 || unw_step(&cur) <= 0) {
+		ok = -1;
+		goto out;
+	}
+	/* the cursor is at lt_stack_capture now: the anchor's frame, whose
+	 * registers the anchor fixes (its rbp is the anchor itself) */
+	uintptr_t rbp_slot = 0;
+	int rbp_checked = 1;
+	for (;;) {
+		unw_word_t ip;
+		unw_get_reg(&cur, UNW_REG_IP, &ip);
+		pc[n++] = ip;
+		if (n >= want)
+			break;
+		if (unw_is_signal_frame(&cur) > 0)
+			ok = 0;
+		if (n > 1) {
+			/* what the step out of this frame computes its CFA from */
+			int rule = lt_cfa_class(ip - 1);
+			if (rule == LT_CFA_UNKNOWN)
+				ok = 0;
+			else if (rule == LT_CFA_RBP && !rbp_checked) {
+				if (sc_note(e, anchor, rbp_slot) != 0)
+					ok = 0;
+				rbp_checked = 1;
+			}
+		}
+		int r = unw_step(&cur);
+		if (r < 0)
+			ok = 0;
+		if (r <= 0)
+			break;
+		unw_save_loc_t loc;
+		if (unw_get_save_loc(&cur, UNW_REG_IP, &loc) != 0 || loc.type != UNW_SLT_MEMORY ||
+		    sc_note(e, anchor, loc.u.addr) != 0)
+			ok = 0;
+		if (unw_get_save_loc(&cur, UNW_X86_64_RBP, &loc) != 0 || loc.type == UNW_SLT_REG)
+			ok = 0;
+		else if (loc.type == UNW_SLT_MEMORY && loc.u.addr != rbp_slot) {
+			/* rbp now comes from this word: checked if a later
+			 * frame's CFA is computed from rbp */
+			rbp_slot = loc.u.addr;
+			rbp_checked = 0;
+		}
+	}
+out:
+	lt_stack_filling = 0;
+	lt_sys_sigmask(SIG_SETMASK, &old, NULL);
+	if (ok < 0) {
+		*cacheable = 0;
+		return walk_backtrace();
+	}
+	*cacheable = ok;
+	return intern_walk(pc, n);
+}
+
+static LT_NOINLINE uint32_t sc_miss(struct sc *c, uintptr_t anchor, uintptr_t hint,
+				    struct sc_entry *set, unsigned s)
+{
+	atomic_fetch_add_explicit(&st_misses, 1, memory_order_relaxed);
+	uint64_t k = sc_key_hash(anchor, hint);
+	uint64_t *g = &c->ghost[(k >> 7) & (SC_GHOSTS - 1)];
+	c->credit++;
+	if (*g != k || c->credit < SC_FILL_COST) {
+		*g = k;
+		return walk_backtrace();
+	}
+	*g = 0;
+	c->credit -= SC_FILL_COST;
+	atomic_fetch_add_explicit(&st_fills, 1, memory_order_relaxed);
+	struct sc_entry *e = &set[c->next[s]];
+	c->next[s] = (unsigned char)((c->next[s] + 1) % SC_WAYS);
+	e->anchor = 0;
+	int cacheable = 0;
+	uint32_t id = sc_fill(e, anchor, &cacheable);
+	if (cacheable && id) {
+		e->hint = hint;
+		e->id = id;
+		e->anchor = anchor;
+	}
+	return id;
+}
+
+static LT_NOINLINE uint32_t sc_verify(uint32_t id)
+{
+	uint32_t walked = walk_backtrace();
+	atomic_fetch_add_explicit(&st_verified, 1, memory_order_relaxed);
+	if (walked != id) {
+		if (atomic_fetch_add_explicit(&st_mismatches, 1, memory_order_relaxed) == 0)
+			lt_log_warn("stack_cache=verify: a cached stack differs from the walked one");
+		return walked;
+	}
+	return id;
+}
+
+/* Keeps a frame pointer: its frame address is the anchor, a fixed distance
+ * from the registers sc_fill's walk starts from. */
+__attribute__((noinline, optimize("no-omit-frame-pointer"))) uint32_t lt_stack_capture(void)
+{
+	if (!capture_depth)
+		return 0;
+	if (cache_mode == LT_STACK_CACHE_OFF)
+		return walk_backtrace();
+	struct sc *c = sc_get();
+	if (!c)
+		return walk_backtrace();
+	uintptr_t anchor = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t hint = (uintptr_t)__builtin_return_address(0);
+	unsigned s = (unsigned)(sc_key_hash(anchor, hint) >> 60) & (SC_SETS - 1);
+	struct sc_entry *set = &c->e[s * SC_WAYS];
+	for (int w = 0; w < SC_WAYS; w++) {
+		if (sc_valid(&set[w], anchor, hint)) {
+			if (c->credit < SC_CREDIT_MAX)
+				c->credit += SC_HIT_CREDIT;
+			if (++c->hits == SC_HITS_BATCH) {
+				atomic_fetch_add_explicit(&st_hits, SC_HITS_BATCH, memory_order_relaxed);
+				c->hits = 0;
+			}
+			if (LT_UNLIKELY(cache_mode == LT_STACK_CACHE_VERIFY))
+				return sc_verify(set[w].id);
+			return set[w].id;
+		}
+	}
+	return sc_miss(c, anchor, hint, set, s);
 }
 
 void lt_stack_prefork(void)

@@ -36,6 +36,26 @@ int lt_stack_is_tracer_pc(uintptr_t pc);
  * allocation glibc made inside a hooked call such as pthread_create). */
 int lt_stack_is_shim_pc(uintptr_t pc);
 
+/* The validated per-thread stack cache (stack.c): off, on, or verify (on,
+ * and every hit is checked against a full walk). Off until set. */
+enum { LT_STACK_CACHE_OFF, LT_STACK_CACHE_ON, LT_STACK_CACHE_VERIFY };
+void lt_stack_set_cache(int mode);
+
+struct lt_stack_cache_stats {
+	int mode;
+	uint64_t hits, misses, fills, verified, mismatches;
+};
+/* Counts so far; hits of other threads are added in batches of 256. */
+void lt_stack_cache_stats(struct lt_stack_cache_stats *st);
+
+/* Set while this thread fills a cache entry with every signal blocked:
+ * sigprocmask (hooks/signal.c) then answers libunwind with the mask saved
+ * in lt_stack_fill_mask instead of a system call. */
+#include <signal.h>
+#include "lt.h"
+extern LT_TLS int lt_stack_filling;
+extern LT_TLS const sigset_t *lt_stack_fill_mask;
+
 void lt_stack_prefork(void);
 void lt_stack_postfork(void);
 

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "../sigtab.h"
+#include "../stack.h"
+#include "../sys.h"
 #include "hook.h"
 
 LT_EXPORT int sigaction(int signo, const struct sigaction *act, struct sigaction *old)
@@ -26,4 +28,25 @@ LT_EXPORT sighandler_t signal(int signo, sighandler_t handler)
 	if (sigaction(signo, &act, &old) < 0)
 		return SIG_ERR;
 	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+}
+
+/* sigprocmask passes through, except inside a stack-cache fill (stack.c):
+ * there every signal is already blocked and libunwind's own masking around
+ * each frame lookup (two system calls a frame) is answered from the mask
+ * the fill saved, which is what the kernel would answer. */
+LT_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	if (LT_UNLIKELY(lt_stack_filling)) {
+		if (old)
+			*old = *lt_stack_fill_mask;
+		return 0;
+	}
+	if (LT_LIKELY(lt_real.sigprocmask != NULL))
+		return lt_real.sigprocmask(how, set, old);
+	int r = lt_sys_sigmask(how, set, old);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return 0;
 }

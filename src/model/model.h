@@ -124,6 +124,10 @@ typedef struct {
 	int gate_failed;               /* the policy's verdict (leaks over thresholds, exitcode != 0) */
 	int gate_applies;              /* 0 in a fork-only child: its status is never changed */
 	double pause_ms;               /* world stopped, for snapshots */
+	struct {                       /* the stack cache (option stack_cache) */
+		const char *mode;      /* "off", "on", "verify"; NULL: not known */
+		uint64_t hits, misses, fills, verified, mismatches;
+	} stack_cache;
 } lt_report_t;
 
 /* Append "NAME COUNT" (fmt, given the kind's name and count) for each

@@ -187,6 +187,14 @@ void lt_json_write(const lt_report_t *r, lt_buf_t *b)
 	}
 	if (r->reason == LT_REASON_SNAPSHOT)
 		lt_buf_printf(b, "  \"pause_ms\": %.3f,\n", r->pause_ms);
+	if (r->stack_cache.mode)
+		lt_buf_printf(b, "  \"stack_cache\": {\"mode\": \"%s\", \"hits\": %llu, \"misses\": %llu, "
+				 "\"fills\": %llu, \"verified\": %llu, \"mismatches\": %llu},\n",
+			      r->stack_cache.mode, (unsigned long long)r->stack_cache.hits,
+			      (unsigned long long)r->stack_cache.misses,
+			      (unsigned long long)r->stack_cache.fills,
+			      (unsigned long long)r->stack_cache.verified,
+			      (unsigned long long)r->stack_cache.mismatches);
 	if (r->nnotes) {
 		lt_buf_puts(b, "  \"notes\": [");
 		for (size_t i = 0; i < r->nnotes; i++) {

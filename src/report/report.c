@@ -418,6 +418,15 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 	r.exe = lt_report_strdup(self_exe());
 	r.uptime_ms = lt_clock_ms();
 	r.unknown_frees = lt_heap_unknown_frees();
+	struct lt_stack_cache_stats sc;
+	lt_stack_cache_stats(&sc);
+	static const char *const sc_modes[] = {"off", "on", "verify"};
+	r.stack_cache.mode = sc_modes[sc.mode];
+	r.stack_cache.hits = sc.hits;
+	r.stack_cache.misses = sc.misses;
+	r.stack_cache.fills = sc.fills;
+	r.stack_cache.verified = sc.verified;
+	r.stack_cache.mismatches = sc.mismatches;
 
 	/* the pipeline: classify and group (memory, then handles), suppress,
 	 * total, sort, gate, symbolize, emit - with one symbolizer session,

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <criterion/criterion.h>
+
 #define TIMEOUT_S 60
 
 static char *find_in(const char *dir, const char *name, int depth)
@@ -110,7 +112,11 @@ static int start(lt_run_t *r, const char *name, const char *options, char *const
 			close(fd);
 		if (shim) {
 			char opts[4096];
-			snprintf(opts, sizeof opts, "format=json:output=%s/r.%%p.%%n.json%s%s", r->dir,
+			/* stack_cache=verify: every cached stack of every run is
+			 * also walked, and lt_e2e_wait fails the test on any
+			 * disagreement (a test's own options come after) */
+			snprintf(opts, sizeof opts,
+				 "format=json:stack_cache=verify:output=%s/r.%%p.%%n.json%s%s", r->dir,
 				 options && *options ? ":" : "", options ? options : "");
 			setenv("LEAKTRACE_OPTIONS", opts, 1);
 			setenv("LD_PRELOAD", getenv("LT_SHIM"), 1);
@@ -179,6 +185,10 @@ int lt_e2e_wait(lt_run_t *r)
 				jerr.line);
 			continue;
 		}
+		json_t *sc = json_object_get(j, "stack_cache");
+		cr_expect_eq(json_integer_value(json_object_get(sc, "mismatches")), 0,
+			     "%s: %lld cached stacks differ from the walked ones", path,
+			     (long long)json_integer_value(json_object_get(sc, "mismatches")));
 		if (r->nreports >= LT_E2E_MAX_REPORTS) {
 			r->nreports++;      /* counted, not kept */
 			json_decref(j);
