@@ -274,8 +274,9 @@ static uint32_t intern_walk(const uintptr_t *pc, int n)
 static LT_NOINLINE uint32_t walk_backtrace(void)
 {
 	void *buf[LT_STACK_MAX_DEPTH + 8];
-	int n = unw_backtrace(buf, capture_depth + 4);
-	/* buf[0] is this function, a tracer frame like the rest */
+	/* buf[0] is this function, one more tracer frame than a fill's walk
+	 * (which starts at lt_stack_capture): one more frame asked for */
+	int n = unw_backtrace(buf, capture_depth + 5);
 	return intern_walk((const uintptr_t *)buf, n);
 }
 

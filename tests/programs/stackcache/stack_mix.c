@@ -6,12 +6,13 @@
  * from rsp; the alloca frame from rbp). Every block below is leaked, none
  * is referenced, so each is definitely lost:
  *   recurse_alloc at depths 1..6, 40 times each        240 x 32 B = 7,680 B
+ *   recurse_alloc at depth 30 (deeper than depth=16),  20 x 32 B = 640 B
  *   alloca_alloc, 300 from caller_a and 300 from caller_b 600 x 48 B = 28,800 B
  *   on_signal, 25 times                                  25 x 40 B = 1,000 B
  *   jump_alloc, 60 times                                 60 x 56 B = 3,360 B
  *   thread_alloc, 2 threads x 500                      1,000 x 24 B = 24,000 B
- * total 1,925 blocks, 64,840 B. valgrind 3.19 memcheck (--leak-check=full
- * --show-leak-kinds=all): "definitely lost: 64,840 bytes in 1,925 blocks". */
+ * total 1,945 blocks, 65,480 B. valgrind 3.19 memcheck (--leak-check=full
+ * --show-leak-kinds=all): "definitely lost: 65,480 bytes in 1,945 blocks". */
 #include <alloca.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -113,6 +114,9 @@ int main(void)
 	for (int round = 0; round < 40; round++)
 		for (int d = 1; d <= 6; d++)
 			recurse_alloc(d);
+	/* cut at depth: the cached and the walked stack must cut alike */
+	for (int round = 0; round < 20; round++)
+		recurse_alloc(30);
 
 	unsigned seed = 12345;
 	for (int i = 0; i < 300; i++) {

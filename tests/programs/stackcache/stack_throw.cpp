@@ -4,9 +4,11 @@
 // from the same sites again. Built -O2 without frame pointers.
 //   leak_then_throw: 4 depths x 50 rounds = 200 x 24 B = 4,800 B
 //   after_catch: 50 x 72 B = 3,600 B
-// total 250 blocks, 8,400 B definitely lost. valgrind 3.19 memcheck
-// (--leak-check=full --show-leak-kinds=all): "definitely lost: 8,400 bytes
-// in 250 blocks".
+//   deep_new at depth 30 (operator new's frame is trimmed, the stack is
+//   cut at depth=16): 20 x 16 B = 320 B
+// total 270 blocks, 8,720 B definitely lost. valgrind 3.19 memcheck
+// (--leak-check=full --show-leak-kinds=all): "definitely lost: 8,720 bytes
+// in 270 blocks".
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -37,8 +39,22 @@ static NOINLINE void after_catch()
 	KEEP();
 }
 
+static NOINLINE void deep_new(int depth)
+{
+	if (depth > 1) {
+		deep_new(depth - 1);
+		KEEP();
+		return;
+	}
+	char *p = new char[16];
+	std::memset(p, 3, 16);
+	sink += (unsigned long)p & 1;
+}
+
 int main()
 {
+	for (int round = 0; round < 20; round++)
+		deep_new(30);
 	for (int round = 0; round < 50; round++) {
 		for (int d = 1; d <= 4; d++) {
 			try {
