@@ -1,8 +1,9 @@
 /* Stack capture and interning.
  *
- * Capture is libunwind's unw_backtrace with per-thread caching: ~110 ns for
- * 15 frames once warm, the floor of the tracer's per-allocation cost (a
- * step-by-step unw_step loop is 300x slower; glibc backtrace() 20x). The
+ * Capture is, first, a per-thread cache of validated stacks (below: ~10 ns
+ * when a call chain recurs), else libunwind's unw_backtrace with its
+ * per-thread frame cache: ~110 ns for 15 frames once warm (glibc
+ * backtrace() is 20x slower). The
  * leading frames that belong to the tracer (the hook and this file) are
  * trimmed by address range - the shim's own text segment - never by count,
  * which drifts with inlining and build type.
@@ -109,8 +110,19 @@ static void add_symbol_range(const char *name)
 void lt_stack_init(int depth)
 {
 	capture_depth = depth < 0 ? 0 : depth > LT_STACK_MAX_DEPTH ? LT_STACK_MAX_DEPTH : depth;
-	if (unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD))
-		lt_log_warn("libunwind per-thread caching unavailable; stacks will be slower to capture");
+	/* No register-state cache for unw_step. Debian's libunwind 1.6.2
+	 * keeps it behind one global mutex even with UNW_CACHE_PER_THREAD,
+	 * held across the dl_iterate_phdr that looks a frame's unwind table
+	 * up: a thread walking (the loader lock wanted while holding
+	 * libunwind's) and a thread whose dl_iterate_phdr callback allocates
+	 * (libunwind's wanted while holding the loader lock) deadlock; the
+	 * stack cache's fills walk with unw_step on every frame and made it
+	 * happen within seconds (tests/programs/reach/dl_iterate_free.c).
+	 * Without it unw_step takes no lock around the loader's; a fill costs
+	 * ~4 us instead of ~1.5 us, and unw_backtrace keeps its own per-thread
+	 * frame cache (same speed either way). */
+	if (unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE))
+		lt_log_warn("libunwind caching policy could not be set");
 	dl_iterate_phdr(self_text_cb, (void *)(uintptr_t)&lt_stack_init);
 	/* operator new and friends (libstdc++ may not be loaded: then these
 	 * are absent and C++ is not in the picture) */
@@ -303,7 +315,7 @@ static LT_NOINLINE uint32_t walk_backtrace(void)
  * is written once by the prologue and holds for the frame's lifetime.
  * stack_cache=verify walks on every hit as well and counts disagreements.
  *
- * A fill costs ~2.5 us (unw_step with libunwind's signal masking folded
+ * A fill costs ~4 us (unw_step with libunwind's signal masking folded
  * into one pair, hooks/signal.c), a walk ~0.15 us, a hit ~0.01 us: a key
  * is filled only on its second miss, and only while the thread's hits have
  * paid for its fills (credit), so a thread whose stacks never recur costs
