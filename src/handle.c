@@ -174,6 +174,16 @@ static void slot_clear(int fd)
 
 /* ---- descriptors ------------------------------------------------------- */
 
+void lt_handle_fd_mark(int fd, unsigned flag)
+{
+	if (fd < 0)
+		return;
+	take();
+	if ((size_t)fd < fds_cap && fds[fd].kind != LT_HK_NONE)
+		fds[fd].flags |= (uint8_t)flag;
+	give();
+}
+
 void lt_handle_fd_add(int fd, int kind, uint32_t stack)
 {
 	if (fd < 0)

@@ -41,6 +41,7 @@ enum {
 	LT_FDF_FILTERS = 1 << 0,  /* some kqueue has a filter on this fd */
 	LT_FDF_RSRC = 1 << 1,     /* a ring with registered buffers/files */
 	LT_FDF_KQ = 1 << 2,       /* a kqueue with filters */
+	LT_FDF_POPEN = 1 << 3,    /* a stdio stream made by popen */
 };
 
 /* io_uring resource types (a ring's registration tables). */
@@ -67,6 +68,8 @@ void lt_handle_fd_forget(int fd);
 void lt_handle_fd_forget_range(unsigned lo, unsigned hi);
 /* Forget every slot of one kind (fcloseall). */
 void lt_handle_forget_kind(int kind);
+/* Set flag (LT_FDF_*) on fd's record, when it has one. */
+void lt_handle_fd_mark(int fd, unsigned flag);
 /* Copy a slot out; 0 when fd has none. */
 int lt_handle_fd_get(int fd, lt_fdrec_t *out);
 

@@ -73,7 +73,7 @@ static void insert(const lt_proc_rec_t *v)
 static void add(int kind, uintptr_t key, uint64_t len, uint32_t stack)
 {
 	lt_proc_rec_t v = { .kind = kind, .key = key, .length = len, .stack = stack,
-			    .ms = lt_clock_ms() };
+			    .ms = lt_clock_ms(), .stream_fd = -1 };
 	take();
 	insert(&v);
 	give();
@@ -116,6 +116,37 @@ void lt_proctab_child_forget(int pid)
 {
 	take();
 	del(find(LT_KIND_CHILD, (uintptr_t)pid));
+	give();
+}
+
+void lt_proctab_child_add_popen(int pid, int stream_fd, const char *command, uint32_t stack)
+{
+	lt_proc_rec_t v = { .kind = LT_KIND_CHILD, .key = (uintptr_t)pid, .stack = stack,
+			    .ms = lt_clock_ms(), .stream_fd = stream_fd };
+	if (command) {
+		size_t n = strlen(command);
+		if (n >= sizeof v.command) {   /* "...": the command was longer */
+			n = sizeof v.command - 4;
+			memcpy(v.command + n, "...", 4);
+		}
+		memcpy(v.command, command, n);
+	}
+	take();
+	insert(&v);
+	give();
+}
+
+/* A walk: popen children are few, and pclose is rarer than the wait family */
+void lt_proctab_child_forget_stream(int stream_fd)
+{
+	if (stream_fd < 0)
+		return;
+	take();
+	rec_t *x, *tmp;
+	HASH_ITER(hh, children, x, tmp) {
+		if (x->v.stream_fd == stream_fd)
+			del(x);
+	}
 	give();
 }
 

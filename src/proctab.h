@@ -23,6 +23,10 @@ typedef struct lt_proc_rec {
 	uint64_t length;         /* mappings: bytes */
 	int running;             /* threads, in a snapshot: still running */
 	uint32_t stack, ms;
+	/* children made by popen: the stream's descriptor (else -1) and the
+	 * command, truncated to fit ("" when not known) */
+	int stream_fd;
+	char command[64];
 } lt_proc_rec_t;
 
 /* A joinable thread was created. */
@@ -35,6 +39,10 @@ void lt_proctab_put_back(const lt_proc_rec_t *saved);
 /* A child process was created / was reaped. */
 void lt_proctab_child_add(int pid, uint32_t stack);
 void lt_proctab_child_forget(int pid);
+/* popen's child pid reads and writes the stream on descriptor stream_fd;
+ * pclose of that stream is about to reap it (forget its record). */
+void lt_proctab_child_add_popen(int pid, int stream_fd, const char *command, uint32_t stack);
+void lt_proctab_child_forget_stream(int stream_fd);
 
 /* Mappings: [addr, addr+len) now mapped by the program (replacing any
  * recorded overlap, as MAP_FIXED does); [addr, addr+len) unmapped

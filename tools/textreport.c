@@ -60,6 +60,8 @@ static void read_handle(json_t *h, lt_handle_detail_t *d)
 	d->state = str_at(h, "state");
 	d->exit_status = str_at(h, "exit_status");
 	d->prot = str_at(h, "prot");
+	d->popen = json_is_true(json_object_get(h, "popen"));
+	d->command = str_at(h, "command");
 }
 
 /* One group of the file: the loaded one (in) and its JSON object (jg). */

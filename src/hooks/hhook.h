@@ -19,6 +19,22 @@
 #define LT_UNW_PIPE_RD (INT_MAX - 1)
 #define LT_UNW_PIPE_WR INT_MAX
 
+/* A tracking section for a resource the program creates or releases
+ * (enabled: its track_* option; tracing on, the guard and the handle lock
+ * free): 1 with the guard held and errno saved, to be closed with
+ * LT_TRACK_END (lt_hh_end), or 0. With sid, the call's stack is captured
+ * too. The one entry of every handle, thread, child and mapping hook. */
+static inline int lt_hh_track(int enabled, int *saved_errno, uint32_t *sid)
+{
+	if (!enabled || !lt_tracing() || lt_handle_held)
+		return 0;
+	if (!LT_TRACK_BEGIN(*saved_errno))
+		return 0;
+	if (sid)
+		*sid = lt_stack_capture();
+	return 1;
+}
+
 /* Descriptor fd now exists with this kind. Outside the tracer: captured
  * with its stack. Inside the tracer's own work (the guard is held: libdw
  * opening an ELF file, say): marked as the tracer's so reconciliation never
@@ -37,10 +53,8 @@ static inline void lt_hh_created(int fd, int kind)
 		errno = e;
 		return;
 	}
-	if (!lt_tracing() || !lt_opt.track_fds)
-		return;
-	if (LT_TRACK_BEGIN(e)) {
-		uint32_t sid = lt_stack_capture();
+	uint32_t sid;
+	if (lt_hh_track(lt_opt.track_fds, &e, &sid)) {
 		lt_handle_fd_add(fd, kind, sid);
 		LT_TRACK_END(e);
 	}
@@ -62,18 +76,22 @@ static inline void lt_hh_forget(int fd)
  * lt_hh_end when it returned 1. */
 static inline int lt_hh_begin(int *saved_errno, uint32_t *sid)
 {
-	if (!lt_tracing() || !lt_opt.track_fds || lt_handle_held)
-		return 0;
-	if (!LT_TRACK_BEGIN(*saved_errno))
-		return 0;
-	*sid = lt_stack_capture();
-	return 1;
+	return lt_hh_track(lt_opt.track_fds, saved_errno, sid);
 }
 
 static inline void lt_hh_end(int saved_errno)
 {
 	LT_TRACK_END(saved_errno);
 }
+
+/* popen (hooks/stdio.c) and its child (hooks/proc.c): the stack of the
+ * popen call and this thread's children before it (NULL when the child is
+ * not traced); then, once popen returned a stream on fd (-1: it failed),
+ * the one new child is recorded with that stack, the stream and cmd. */
+char *lt_hook_popen_before(uint32_t *sid);
+void lt_hook_popen_after(char *before, uint32_t sid, int fd, const char *cmd);
+/* pclose is about to reap the child of the stream on fd. */
+void lt_hook_pclose(int fd);
 
 /* io_uring (hooks/uring.c), shared with the syscall() hook: non-zero
  * inside a liburing hook, where inner hooks only pass through. */

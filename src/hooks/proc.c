@@ -1,48 +1,39 @@
 /* Hooks for threads, child processes and memory mappings: pthread_create,
- * the pthread_join family and pthread_detach; fork, posix_spawn(p) and the
- * wait family; mmap, munmap and mremap. The tables are core (proctab.c);
- * what each resource is at report time (ended, zombie, path) is read by the
- * report.
+ * the pthread_join family and pthread_detach; fork, vfork, posix_spawn(p),
+ * popen's child (for hooks/stdio.c) and the wait family; mmap, munmap and
+ * mremap. The tables are core (proctab.c); what each resource is at report
+ * time (ended, zombie, path) is read by the report.
  *
- * Not seen, on purpose or by glibc's design: vfork (a wrapper's stack frame
- * would be reused by the child before the parent resumes in it); popen's
- * child (glibc spawns and reaps it internally; an unclosed popen stream is
- * already reported as a "file" handle); system(); glibc malloc's own mmap
- * calls for large chunks and arenas, which call the kernel directly
- * (__mmap, not through the PLT), so the program's malloc never shows up as
- * a mapping; and the tracer's own mappings and those libunwind and libdw
- * make while the guard is held. */
+ * Not seen, on purpose or by glibc's design: system() (glibc spawns and
+ * reaps its child internally, and it never outlives the call); vfork on
+ * other architectures than x86_64 (the hook is an assembly stub, below);
+ * glibc malloc's own mmap calls for large chunks and arenas, which call the
+ * kernel directly (__mmap, not through the PLT), so the program's malloc
+ * never shows up as a mapping; and the tracer's own mappings and those
+ * libunwind and libdw make while the guard is held. */
 #undef _FORTIFY_SOURCE
 #undef _FILE_OFFSET_BITS
 #include <pthread.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "../intalloc.h"
 #include "../proctab.h"
 #include "../sys.h"
+#include "../sysfile.h"
 #include "hhook.h"
 
-/* A stack for a new thread, child or mapping when the program made it
- * (tracing on, guard free): 1 and the guard held, or 0. */
+/* hhook.h's tracking section, and never while this thread holds the
+ * process tables' lock (a hook reached from inside them). */
 static int begin(int enabled, int *e, uint32_t *sid)
 {
-	if (!enabled || !lt_tracing() || lt_proctab_held || lt_handle_held)
-		return 0;
-	if (!LT_TRACK_BEGIN(*e))
-		return 0;
-	*sid = lt_stack_capture();
-	return 1;
-}
-
-/* A release (join, wait, munmap) the program made: 1 and the guard held. */
-static int begin_release(int enabled, int *e)
-{
-	if (!enabled || !lt_tracing() || lt_proctab_held || lt_handle_held)
-		return 0;
-	return LT_TRACK_BEGIN(*e);
+	return !lt_proctab_held && lt_hh_track(enabled, e, sid);
 }
 
 /* ---- threads -------------------------------------------------------------- */
@@ -67,7 +58,7 @@ LT_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
 		traced = 1;
 	}
 	int r = lt_real.pthread_create(t, attr, fn, arg);
-	if (r == 0 && traced && begin_release(lt_opt.track_threads, &e)) {
+	if (r == 0 && traced && begin(lt_opt.track_threads, &e, NULL)) {
 		lt_proctab_thread_add(*t, sid);
 		LT_TRACK_END(e);
 	}
@@ -80,7 +71,7 @@ LT_EXPORT int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*f
 	do {                                                                   \
 		lt_proc_rec_t saved;                                           \
 		int had = 0, e;                                                \
-		if (begin_release(lt_opt.track_threads, &e)) {                 \
+		if (begin(lt_opt.track_threads, &e, NULL)) {                 \
 			had = lt_proctab_thread_take(t, &saved);               \
 			LT_TRACK_END(e);                                       \
 		}                                                              \
@@ -135,7 +126,7 @@ static int child_begin(uint32_t *sid)
 static void child_created(int traced, pid_t pid, uint32_t sid)
 {
 	int e;
-	if (traced && pid > 0 && begin_release(lt_opt.track_children, &e)) {
+	if (traced && pid > 0 && begin(lt_opt.track_children, &e, NULL)) {
 		lt_proctab_child_add(pid, sid);
 		LT_TRACK_END(e);
 	}
@@ -146,7 +137,7 @@ static void child_created(int traced, pid_t pid, uint32_t sid)
 static void child_waited(pid_t pid, int ended)
 {
 	int e;
-	if (pid > 0 && ended && begin_release(lt_opt.track_children, &e)) {
+	if (pid > 0 && ended && begin(lt_opt.track_children, &e, NULL)) {
 		lt_proctab_child_forget(pid);
 		LT_TRACK_END(e);
 	}
@@ -167,6 +158,166 @@ LT_EXPORT pid_t fork(void)
 	pid_t pid = lt_real.fork();
 	child_created(traced, pid, sid);
 	return pid;
+}
+
+/* vfork. The child borrows the parent's memory and stack until it execs or
+ * _exits, and returns from vfork first: a C wrapper's frame (its saved
+ * registers and return address) would be overwritten by the child's next
+ * calls (execve's own frames) before the parent resumes in it. glibc's
+ * vfork (sysdeps/unix/sysv/linux/x86_64/vfork.S) solves this by keeping
+ * its return address in %rdi across the system call, which the kernel
+ * preserves for the parent whatever the child does to the stack. The hook
+ * does the same in assembly: the C half before the call captures the stack
+ * (nothing shared yet), the return address and that stack's token wait in
+ * %r8 and %r9 (caller-saved, so the program keeps nothing there; the
+ * syscall instruction clobbers only %rax, %rcx and %r11), the stub enters
+ * the kernel itself, and the parent, once the child has exec'd or exited
+ * and the stack is its own again, records the pid in C. The child returns
+ * straight to the program. x86_64 only; elsewhere vfork is not hooked. */
+#if defined(__x86_64__)
+#define VF_STR2(x) #x
+#define VF_STR(x) VF_STR2(x)
+/* The stack token for the stub: bit 32 set when traced, the stack id below. */
+uint64_t lt_hook_vfork_before(void);
+uint64_t lt_hook_vfork_before(void)
+{
+	uint32_t sid = 0;
+	if (!lt_hook_ready() || !child_begin(&sid))
+		return 0;
+	return (uint64_t)1 << 32 | sid;
+}
+
+void lt_hook_vfork_after(int pid, uint64_t token);
+void lt_hook_vfork_after(int pid, uint64_t token)
+{
+	child_created((int)(token >> 32), pid, (uint32_t)token);
+}
+
+/* The system call failed with -err: no child, the stack is the parent's. */
+long lt_hook_vfork_failed(long err);
+long lt_hook_vfork_failed(long err)
+{
+	errno = (int)-err;
+	return -1;
+}
+
+__asm__(".text\n"
+	".globl vfork\n"
+	".type vfork, @function\n"
+	".p2align 4\n"
+	"vfork:\n"
+	".cfi_startproc\n"
+	"	subq $8, %rsp\n"               /* align for the call */
+	".cfi_adjust_cfa_offset 8\n"
+	"	call lt_hook_vfork_before\n"
+	"	addq $8, %rsp\n"
+	".cfi_adjust_cfa_offset -8\n"
+	"	movq %rax, %r9\n"
+	"	popq %r8\n"                    /* the return address, off the shared stack */
+	".cfi_adjust_cfa_offset -8\n"
+	".cfi_register %rip, %r8\n"
+	"	movl $" VF_STR(SYS_vfork) ", %eax\n"
+	"	syscall\n"
+	"	pushq %r8\n"
+	".cfi_adjust_cfa_offset 8\n"
+	".cfi_offset %rip, -8\n"
+	"	testq %rax, %rax\n"
+	"	jg 2f\n"                       /* the parent, with the pid */
+	"	jz 1f\n"                       /* the child: return as vfork does */
+	"	subq $8, %rsp\n"
+	".cfi_adjust_cfa_offset 8\n"
+	"	movq %rax, %rdi\n"
+	"	call lt_hook_vfork_failed\n"
+	"	addq $8, %rsp\n"
+	".cfi_adjust_cfa_offset -8\n"
+	"1:	ret\n"
+	"2:	pushq %rax\n"
+	".cfi_adjust_cfa_offset 8\n"
+	"	movl %eax, %edi\n"
+	"	movq %r9, %rsi\n"
+	"	call lt_hook_vfork_after\n"
+	"	popq %rax\n"
+	".cfi_adjust_cfa_offset -8\n"
+	"	ret\n"
+	".cfi_endproc\n"
+	".size vfork, .-vfork\n");
+#endif
+
+/* popen: glibc makes the child with its internal __posix_spawn and reaps it
+ * in pclose with its internal waitpid, neither through the PLT, and keeps
+ * the pid in a private structure. The kernel names it: this thread's
+ * children (/proc/self/task/TID/children, zombies included, Linux 3.5 with
+ * CONFIG_PROC_CHILDREN) after popen, less those before it. Only this thread
+ * adds to that list, so exactly one pid is new. */
+static char *thread_children(void)
+{
+	char path[64], *buf = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)lt_sys_gettid());
+	if (lt_sys_read_file(path, &buf, &len))
+		return NULL;
+	return buf;
+}
+
+static int listed(const char *list, long pid)
+{
+	for (const char *p = list; *p;) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (v == pid)
+			return 1;
+		p = end;
+	}
+	return 0;
+}
+
+char *lt_hook_popen_before(uint32_t *sid)
+{
+	int e;
+	if (!begin(lt_opt.track_children, &e, sid))
+		return NULL;
+	char *before = thread_children();
+	LT_TRACK_END(e);
+	return before;
+}
+
+void lt_hook_popen_after(char *before, uint32_t sid, int fd, const char *cmd)
+{
+	int e;
+	if (!before)
+		return;
+	if (fd >= 0 && begin(lt_opt.track_children, &e, NULL)) {
+		char *after = thread_children();
+		long pid = 0;
+		int fresh = 0;
+		for (const char *p = after ? after : ""; *p;) {
+			char *end;
+			long v = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			if (!listed(before, v)) {
+				pid = v;
+				fresh++;
+			}
+			p = end;
+		}
+		if (fresh == 1)
+			lt_proctab_child_add_popen((int)pid, fd, cmd, sid);
+		lt_ia_free(after);
+		LT_TRACK_END(e);
+	}
+	lt_ia_free(before);
+}
+
+void lt_hook_pclose(int fd)
+{
+	int e;
+	if (fd >= 0 && begin(lt_opt.track_children, &e, NULL)) {
+		lt_proctab_child_forget_stream(fd);
+		LT_TRACK_END(e);
+	}
 }
 
 /* posix_spawn and posix_spawnp differ only in how they find the program */
@@ -280,7 +431,7 @@ LT_EXPORT int munmap(void *addr, size_t len)
 		return (int)lt_sys_call6(SYS_munmap, (long)addr, (long)len, 0, 0, 0, 0);
 	int e;
 	/* forget before release: another thread may map the range next */
-	if (begin_release(lt_opt.track_mappings, &e)) {
+	if (begin(lt_opt.track_mappings, &e, NULL)) {
 		lt_proctab_map_remove((uintptr_t)addr, len);
 		LT_TRACK_END(e);
 	}

@@ -114,15 +114,32 @@ LT_EXPORT int fclose(FILE *fp)
 	return lt_real.fclose(fp);
 }
 
+/* A popen stream is two resources: the stream (kind "file", marked as a
+ * pipe stream) and the child that pclose reaps (kind "child", made in
+ * hooks/proc.c with the same stack, and naming the stream and command). */
 LT_EXPORT FILE *popen(const char *cmd, const char *mode)
 {
 	LT_REAL_OR_ENOSYS(popen, NULL);
-	return opened(lt_real.popen(cmd, mode));
+	uint32_t sid = 0;
+	char *before = lt_hook_popen_before(&sid);
+	FILE *fp = opened(lt_real.popen(cmd, mode));
+	int fd = fp ? fileno(fp) : -1;
+	if (fd >= 0 && lt_tracing() && !lt_handle_held) {
+		int e = errno;
+		lt_handle_fd_mark(fd, LT_FDF_POPEN);
+		errno = e;
+	}
+	lt_hook_popen_after(before, sid, fd, cmd);
+	return fp;
 }
 
+/* Forget the child before pclose reaps it, as the wait hooks do (its pid
+ * can be reused the moment it is reaped). */
 LT_EXPORT int pclose(FILE *fp)
 {
 	LT_REAL_OR_ENOSYS(pclose, -1);
+	if (fp)
+		lt_hook_pclose(fileno(fp));
 	closing(fp);
 	return lt_real.pclose(fp);
 }

@@ -53,6 +53,9 @@ typedef struct {
 	const char *state;         /* "running", "ended", "zombie" */
 	const char *exit_status;   /* zombies: "exited 3", "killed by SIGKILL" */
 	const char *prot;          /* mappings: "rw-p" as /proc/self/maps */
+	/* streams (kind file) made by popen: 1, and the command when known */
+	int popen;
+	const char *command;
 } lt_handle_detail_t;
 
 void lt_handle_detail_init(lt_handle_detail_t *d);

@@ -78,7 +78,24 @@ static void frames(lt_buf_t *b, const lt_group_t *g)
 	}
 }
 
-/* One handle's detail line: the fields that are set, in this order. */
+/* What a group of handles is, in the text's words: the kind says whether
+ * the program holds a descriptor or a stdio/directory stream, the detail
+ * line says what is underneath ("file PATH", "pipe", "socket ..."), so a
+ * FILE* and an open() descriptor on one file read alike but for that word.
+ * The JSON keeps the contract's kind names (fd, file, dir...). */
+static const char *kind_title(const lt_group_t *g)
+{
+	switch (g->key.kind) {
+	case LT_KIND_FD: return "descriptor";
+	case LT_KIND_FILE: return g->nhandles && g->handles[0].popen ? "pipe stream" : "stream";
+	case LT_KIND_DIR: return "directory stream";
+	default: return lt_kind_name(g->key.kind);
+	}
+}
+
+/* One handle's detail line: the fields that are set, in this order; a
+ * socket's family, type and addresses after the word "socket", a popen
+ * stream's command after what it is (a pipe). */
 static void handle_line(lt_buf_t *b, const lt_handle_detail_t *h)
 {
 	const struct {
@@ -98,18 +115,26 @@ static void handle_line(lt_buf_t *b, const lt_handle_detail_t *h)
 		const char *v, *before, *after;
 	} strs[] = {
 		{ h->state, " ", "" }, { h->exit_status, " (", ")" }, { h->prot, " ", "" },
-		{ h->filter, " ", "" }, { h->family, " ", "" }, { h->type, " ", "" },
+		{ h->filter, " ", "" }, { h->family ? "socket" : NULL, " ", "" },
+		{ h->family, " ", "" }, { h->type, " ", "" },
 		{ h->local, " ", "" }, { h->peer, " -> ", "" }, { h->tcp_state, " ", "" },
-		{ h->what, " ", "" }, { h->path, " ", "" }, { h->note, " (", ")" },
+		{ h->what, " ", "" }, { h->path, " ", "" },
+		{ h->popen ? (h->command ? h->command : "") : NULL,
+		  h->command ? " (popen \"" : " (popen", h->command ? "\")" : ")" },
+		{ h->note, " (", ")" },
 	};
-	lt_buf_puts(b, "    ");
+	lt_buf_t line;
+	lt_buf_init(&line);
 	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
 		if (nums[i].set)
-			lt_buf_printf(b, nums[i].fmt, nums[i].v);
+			lt_buf_printf(&line, nums[i].fmt, nums[i].v);
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
 		if (strs[i].v)
-			lt_buf_printf(b, "%s%s%s", strs[i].before, strs[i].v, strs[i].after);
-	lt_buf_puts(b, "\n");
+			lt_buf_printf(&line, "%s%s%s", strs[i].before, strs[i].v, strs[i].after);
+	/* the first field written has no separator before it */
+	const char *s = line.data && !line.oom ? line.data : "";
+	lt_buf_printf(b, "    %s\n", *s == ' ' ? s + 1 : s);
+	lt_buf_free(&line);
 }
 
 static void group(lt_buf_t *b, const lt_report_t *r, const lt_group_t *g)
@@ -124,7 +149,7 @@ static void group(lt_buf_t *b, const lt_report_t *r, const lt_group_t *g)
 	} else {
 		lt_buf_printf(b, "%s %s: %llu handle(s)", g->key.origin ? "Open (not created here)"
 				      : g->key.running ? "Running" : g->leaked || g->suppressed_by ? "Leaked" : "Live",
-			      lt_kind_name(g->key.kind), (unsigned long long)g->count);
+			      kind_title(g), (unsigned long long)g->count);
 		if (g->bytes)
 			lt_buf_printf(b, ", %llu byte(s)", (unsigned long long)g->bytes);
 		lt_buf_puts(b, g->key.origin ? ":\n"

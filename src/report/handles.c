@@ -106,11 +106,9 @@ static void map_describe(const char *maps, uintptr_t addr, lt_handle_detail_t *d
 	}
 }
 
-static void collect_procs(lt_report_t *r)
+static void collect_procs(lt_report_t *r, const lt_proc_rec_t *recs, size_t n)
 {
-	lt_proc_rec_t *recs;
-	size_t n;
-	if (lt_proctab_snapshot(&recs, &n) != 0 || !n)
+	if (!n)
 		return;
 	char *maps = NULL;
 	size_t mlen = 0;
@@ -152,7 +150,18 @@ static void collect_procs(lt_report_t *r)
 		lt_group_add_handle(g, &d);
 	}
 	lt_ia_free(maps);
-	lt_ia_free(recs);
+}
+
+/* A popen stream: the command, from its child's record (when the child is
+ * traced and not yet reaped). */
+static void describe_popen(lt_handle_detail_t *d, int fd, const lt_proc_rec_t *recs, size_t n)
+{
+	d->popen = 1;
+	for (size_t i = 0; i < n; i++)
+		if (recs[i].kind == LT_KIND_CHILD && recs[i].stream_fd == fd && recs[i].command[0]) {
+			d->command = lt_report_strdup(recs[i].command);
+			return;
+		}
 }
 
 void lt_handle_collect(lt_report_t *r)
@@ -172,6 +181,10 @@ void lt_handle_collect(lt_report_t *r)
 		errno = e;
 		return;
 	}
+	lt_proc_rec_t *recs = NULL;
+	size_t nrecs = 0;
+	if (lt_proctab_snapshot(&recs, &nrecs) != 0)
+		recs = NULL, nrecs = 0;
 
 	for (size_t i = 0; i < snap.nfds; i++) {
 		int fd = snap.fds[i].fd;
@@ -196,6 +209,8 @@ void lt_handle_collect(lt_report_t *r)
 		if (fd <= 2)
 			continue;
 		lt_hinfo_describe(fd, s.kind, &d);
+		if (s.kind == LT_KIND_FILE && (s.flags & LT_FDF_POPEN))
+			describe_popen(&d, fd, recs, nrecs);
 		add_group(r, s.kind, 0, s.stack, 0, s.ms, &d);
 	}
 
@@ -229,7 +244,8 @@ void lt_handle_collect(lt_report_t *r)
 		add_group(r, LT_KIND_KEVENT_FILTER, 0, f->stack, 0, f->ms, &d);
 	}
 	lt_handle_snapshot_free(&snap);
-	collect_procs(r);
+	collect_procs(r, recs, nrecs);
+	lt_ia_free(recs);
 	errno = e;
 }
 

@@ -73,6 +73,11 @@ static void write_handle(lt_buf_t *b, const lt_handle_detail_t *h)
 	str_field(b, &first, "state", h->state);
 	str_field(b, &first, "exit_status", h->exit_status);
 	str_field(b, &first, "prot", h->prot);
+	if (h->popen) {
+		lt_buf_printf(b, "%s\"popen\": true", first ? "" : ", ");
+		first = 0;
+	}
+	str_field(b, &first, "command", h->command);
 	lt_buf_puts(b, "}");
 }
 

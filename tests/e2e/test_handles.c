@@ -550,3 +550,98 @@ Test(handles, redirected_standard_streams_are_not_leaks)
 	cr_assert_str_eq(hstr(handle_at(g, 0), "path"), "/dev/zero");
 	lt_e2e_free(&r);
 }
+
+/* ---- one vocabulary for handles (issue #15) --------------------------- */
+
+/* The handle lines of a text report ("Leaked ...:" titles and the detail
+ * lines under them), in order, one string. */
+static char *handle_lines(const char *text)
+{
+	size_t n = 0;
+	char *out = calloc(1, strlen(text) + 1);
+	for (const char *l = text; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l + 1) : strlen(l);
+		if (!strncmp(l, "Leaked ", 7) || !strncmp(l, "    fd ", 7)) {
+			memcpy(out + n, l, len);
+			n += len;
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	return out;
+}
+
+static int has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = strstr(text, line); p; p = strstr(p + 1, line))
+		if ((p == text || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+			return 1;
+	return 0;
+}
+
+/* A FILE* and an open() descriptor on one file read alike but for the word
+ * saying stream or descriptor; popen is a pipe stream with its command;
+ * fdopen names what is underneath. valgrind --track-fds on stream_vocab:
+ * "FILE DESCRIPTORS: 10 open (3 std)", of which fds 3-7 are the program's
+ * (3 and 4 on /etc/hostname, 5 the popen pipe, 6 the unix socket, 7 the
+ * pipe; the rest are valgrind's own), and "in use at exit: 1,672 bytes in
+ * 4 blocks", all still reachable (the four FILEs, kept in a global). */
+Test(handles, one_vocabulary_for_streams_and_descriptors, .timeout = 60)
+{
+	lt_run_t r;
+	cr_assert_eq(lt_e2e_run(&r, "stream_vocab", "format=both", NULL), 0);
+	cr_assert_not_null(r.report, "no report; stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "opened\n");
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_handles"), 5, "stderr: %s", r.err);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_bytes"), 0);
+
+	json_t *s = hgroup(&r, "file", "open_stream");
+	cr_assert_str_eq(hstr(handle_at(s, 0), "what"), "file");
+	cr_assert_str_eq(hstr(handle_at(s, 0), "path"), "/etc/hostname");
+	cr_assert_null(json_object_get(handle_at(s, 0), "popen"));
+	json_t *d = hgroup(&r, "fd", "open_descriptor");
+	cr_assert_str_eq(hstr(handle_at(d, 0), "what"), "file");
+	cr_assert_str_eq(hstr(handle_at(d, 0), "path"), "/etc/hostname");
+	json_t *p = hgroup(&r, "file", "open_pipe_stream");
+	cr_assert_str_eq(hstr(handle_at(p, 0), "what"), "pipe");
+	cr_assert(json_is_true(json_object_get(handle_at(p, 0), "popen")));
+	cr_assert_str_eq(hstr(handle_at(p, 0), "command"), "exit 0");
+	json_t *k = hgroup(&r, "file", "stream_on_socket");
+	cr_assert_str_eq(hstr(handle_at(k, 0), "family"), "unix");
+	cr_assert_str_eq(hstr(handle_at(k, 0), "type"), "stream");
+	json_t *q = hgroup(&r, "file", "stream_on_pipe");
+	cr_assert_str_eq(hstr(handle_at(q, 0), "what"), "pipe");
+	cr_assert_null(json_object_get(handle_at(q, 0), "popen"));
+
+	/* the shim's text (format=both: text on stderr) */
+	char line[128];
+	cr_assert(has_line(r.err, "Leaked stream: 1 handle(s) opened from:"), "%s", r.err);
+	cr_assert(has_line(r.err, "Leaked descriptor: 1 handle(s) opened from:"), "%s", r.err);
+	cr_assert(has_line(r.err, "Leaked pipe stream: 1 handle(s) opened from:"), "%s", r.err);
+	snprintf(line, sizeof line, "    fd %lld file /etc/hostname", hint(handle_at(s, 0), "fd"));
+	cr_assert(has_line(r.err, line), "no '%s' in %s", line, r.err);
+	snprintf(line, sizeof line, "    fd %lld file /etc/hostname", hint(handle_at(d, 0), "fd"));
+	cr_assert(has_line(r.err, line), "no '%s' in %s", line, r.err);
+	snprintf(line, sizeof line, "    fd %lld pipe (popen \"exit 0\")", hint(handle_at(p, 0), "fd"));
+	cr_assert(has_line(r.err, line), "no '%s' in %s", line, r.err);
+	snprintf(line, sizeof line, "    fd %lld socket unix stream", hint(handle_at(k, 0), "fd"));
+	cr_assert(has_line(r.err, line), "no '%s' in %s", line, r.err);
+	snprintf(line, sizeof line, "    fd %lld pipe", hint(handle_at(q, 0), "fd"));
+	cr_assert(has_line(r.err, line), "no '%s' in %s", line, r.err);
+
+	/* leaktrace report of the JSON prints the same handle lines */
+	char path[512];
+	snprintf(path, sizeof path, "%s/vocab.json", r.dir);
+	cr_assert_eq(json_dump_file(r.report, path, 0), 0);
+	char *argv[] = { getenv("LT_TOOL"), "report", path, NULL }, *out = NULL, *err = NULL;
+	lt_e2e_command(argv, &out, &err);
+	char *a = handle_lines(r.err), *b = handle_lines(out ? out : "");
+	cr_assert(strlen(a) > 0);
+	cr_assert_str_eq(b, a, "leaktrace report:\n%s\nshim:\n%s", b, a);
+	free(a);
+	free(b);
+	free(out);
+	free(err);
+	lt_e2e_free(&r);
+}
