@@ -79,8 +79,16 @@ size_t *lt_strmap_put(struct lt_strmap *m, char *key, bool *inserted)
 size_t *lt_strmap_put_copy(struct lt_strmap *m, const char *key, bool *inserted,
 			   const char **stored)
 {
+	/* Most calls find the key (frame names repeat): copy only what is inserted. */
+	size_t *slot = lt_strmap_get(m, key);
+	if (slot) {
+		*inserted = false;
+		if (stored)
+			*stored = m->keys[slot - m->vals];
+		return slot;
+	}
 	char *copy = strdup(key);
-	size_t *slot = lt_strmap_put(m, copy, inserted);
+	slot = lt_strmap_put(m, copy, inserted);
 	if (slot && stored)
 		*stored = m->keys[slot - m->vals];
 	return slot;
