@@ -1,4 +1,4 @@
-/* Aggregates a report's stacks into per-kind flame-graph trees (frames merged by label along the path). */
+/* Aggregates a report's stacks into per-kind flame-graph trees, top-down and bottom-up (frames merged by label along the path). */
 #include "flame.h"
 
 #include <stdint.h>
@@ -185,16 +185,60 @@ static void emit_node(struct emit *e, int id, int parent_pre)
 	free(kids);
 }
 
+/* Adds G's value to every node on its path below ROOT: outermost frame first (top-down),
+ * or from the allocation site towards the callers (INVERTED, bottom-up). */
+static void add_path(struct flame *fl, int root, const struct lt_group *g, bool inverted,
+		     char *label, size_t labellen)
+{
+	int node = root;
+	fl->nodes[node].bytes += g->bytes;
+	fl->nodes[node].count += g->count;
+	if (!g->nframes) {
+		int l = intern_label(fl, "[unknown origin]");
+		node = l < 0 ? -1 : child(fl, node, l);
+		if (node >= 0) {
+			fl->nodes[node].bytes += g->bytes;
+			fl->nodes[node].count += g->count;
+		}
+	}
+	/* The file lists the innermost frame first. */
+	for (size_t i = 0; i < g->nframes && node >= 0; i++) {
+		size_t k = inverted ? i : g->nframes - 1 - i;
+		int l = intern_label(fl, lt_reportfile_frame_label(&g->frames[k], label, labellen));
+		node = l < 0 ? -1 : child(fl, node, l);
+		if (node >= 0) {
+			fl->nodes[node].bytes += g->bytes;
+			fl->nodes[node].count += g->count;
+		}
+	}
+}
+
+/* {KIND: {n, p, b, c}} of the roots in ROOTS, one per kind in KINDS. */
+static json_t *emit_trees(struct flame *fl, const struct lt_strmap *kinds, const int *roots)
+{
+	json_t *trees = json_object();
+	for (size_t i = 0; i < kinds->cap; i++) {
+		if (!kinds->keys[i])
+			continue;
+		struct emit e = {.fl = fl, .n = json_array(), .p = json_array(), .b = json_array(),
+				 .c = json_array()};
+		emit_node(&e, roots[kinds->vals[i]], -1);
+		json_object_set_new(trees, kinds->keys[i],
+			json_pack("{s:o,s:o,s:o,s:o}", "n", e.n, "p", e.p, "b", e.b, "c", e.c));
+	}
+	return trees;
+}
+
 json_t *lt_flame_build(const struct lt_report *r, bool all)
 {
 	struct flame fl = {0};
 	lt_strmap_init(&fl.label_ids);
-	json_t *trees = json_object();
 	json_t *out = NULL;
-	/* Root nodes, one per kind, in order of first appearance (memory usually first). */
+	/* Root nodes, one per kind and direction, in order of first appearance. Both trees
+	 * live in one node table: the (parent, label) hash keeps them apart. */
 	struct lt_strmap kinds;
 	lt_strmap_init(&kinds);
-	int *roots = NULL;
+	int *roots = NULL, *inv_roots = NULL;
 	size_t nroots = 0;
 	char label[512];
 
@@ -210,59 +254,37 @@ json_t *lt_flame_build(const struct lt_report *r, bool all)
 		}
 		if (inserted) {
 			int *nr = realloc(roots, (nroots + 1) * sizeof(*roots));
+			if (nr)
+				roots = nr;
+			int *ni = realloc(inv_roots, (nroots + 1) * sizeof(*inv_roots));
+			if (ni)
+				inv_roots = ni;
 			int root_label = intern_label(&fl, g->kind);
-			if (!nr || root_label < 0) {
-				free(nr ? nr : roots);
-				roots = NULL;
+			if (!nr || !ni || root_label < 0) {
 				fl.oom = true;
 				break;
 			}
-			roots = nr;
 			roots[nroots] = new_node(&fl, -1, root_label);
+			inv_roots[nroots] = new_node(&fl, -1, root_label);
+			if (roots[nroots] < 0 || inv_roots[nroots] < 0)
+				break;
 			*slot = nroots++;
 		}
-		int node = roots[*slot];
-		fl.nodes[node].bytes += g->bytes;
-		fl.nodes[node].count += g->count;
-		if (!g->nframes) {
-			int l = intern_label(&fl, "[unknown origin]");
-			node = l < 0 ? -1 : child(&fl, node, l);
-			if (node >= 0) {
-				fl.nodes[node].bytes += g->bytes;
-				fl.nodes[node].count += g->count;
-			}
-		}
-		/* Outermost frame first: the file lists the innermost first. */
-		for (size_t k = g->nframes; k-- > 0 && node >= 0;) {
-			int l = intern_label(&fl, lt_reportfile_frame_label(&g->frames[k], label,
-									    sizeof label));
-			node = l < 0 ? -1 : child(&fl, node, l);
-			if (node >= 0) {
-				fl.nodes[node].bytes += g->bytes;
-				fl.nodes[node].count += g->count;
-			}
-		}
+		add_path(&fl, roots[*slot], g, false, label, sizeof label);
+		add_path(&fl, inv_roots[*slot], g, true, label, sizeof label);
 	}
 	if (fl.oom)
 		goto done;
 
-	for (size_t i = 0; i < kinds.cap; i++) {
-		if (!kinds.keys[i])
-			continue;
-		struct emit e = {.fl = &fl, .n = json_array(), .p = json_array(), .b = json_array(),
-				 .c = json_array()};
-		emit_node(&e, roots[kinds.vals[i]], -1);
-		json_object_set_new(trees, kinds.keys[i],
-			json_pack("{s:o,s:o,s:o,s:o}", "n", e.n, "p", e.p, "b", e.b, "c", e.c));
-	}
+	json_t *trees = emit_trees(&fl, &kinds, roots);
+	json_t *inverted = emit_trees(&fl, &kinds, inv_roots);
 	json_t *names = json_array();
 	for (size_t i = 0; i < fl.nlabels; i++)
 		json_array_append_new(names, json_string(fl.labels[i]));
-	out = json_pack("{s:o,s:o}", "names", names, "trees", trees);
-	trees = NULL;
+	out = json_pack("{s:o,s:o,s:o}", "names", names, "trees", trees, "inverted", inverted);
 done:
-	json_decref(trees);
 	free(roots);
+	free(inv_roots);
 	lt_strmap_free(&kinds);
 	free(fl.labels);
 	lt_strmap_free(&fl.label_ids);

@@ -5,11 +5,13 @@
 #include "reportfile.h"
 
 /* Builds {"names": [label...], "trees": {KIND: {"n": [...], "p": [...], "b": [...],
- * "c": [...]}}} from the groups lt_reportfile_group_shown(g, ALL) selects. Each tree is in
+ * "c": [...]}}, "inverted": {KIND: {...}}} from the groups lt_reportfile_group_shown(g, ALL)
+ * selects. "trees" is top-down (outermost frame first, below the root); "inverted" is the
+ * same groups bottom-up: the allocation site (innermost frame) below the root, its callers
+ * below it, so stacks cut at depth= still meet at their allocation site. Each tree is in
  * preorder: n = label index into names, p = preorder index of the parent (-1 for the root,
  * labelled with the kind), b/c = total bytes/count of the groups whose stack passes through
- * the node. Frames are merged by label along the path, outermost first, and siblings are
- * sorted by label. Returns NULL when out of memory. */
+ * the node. Frames are merged by label along the path, and siblings are sorted by label. Returns NULL when out of memory. */
 json_t *lt_flame_build(const struct lt_report *r, bool all);
 
 #endif

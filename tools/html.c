@@ -20,7 +20,8 @@
  *              handles or null, origin or null], innermost frame first, in report order
  *   classes:  class names indexed by groups[i][2]
  *   snippets: [first_line_number, [line text...]] source around a frame's line
- *   flame:    lt_flame_build() of the detailed report
+ *   flame:    lt_flame_build() of the detailed report (top-down "trees", bottom-up
+ *             "inverted")
  *   timeline: null, or {t: [uptime_ms], seq: [sequence], live_bytes, live_handles,
  *             series: [{label, kind, memory, bytes: [], count: []}]}
  *   diff:     null, or lt_diff_to_json(OLD, NEW), each section cut to DIFF_ROWS
