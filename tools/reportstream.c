@@ -62,8 +62,14 @@ static struct level *top(struct ctx *c)
 	return c->depth ? &c->lv[c->depth - 1] : NULL;
 }
 
+/* jansson refuses deeper nesting (JSON_PARSER_MAX_DEPTH) and frees its trees
+ * recursively: past it, decline, and let jansson word the error. */
+#define MAX_DEPTH 2048
+
 static int push(struct ctx *c, enum role role, json_t *j)
 {
+	if (c->depth >= MAX_DEPTH)
+		return -1;
 	if (c->depth == c->lvcap) {
 		size_t ncap = c->lvcap ? c->lvcap * 2 : 32;
 		struct level *n = realloc(c->lv, ncap * sizeof(*n));

@@ -230,3 +230,25 @@ Test(reportfile, declined_stream_is_read_by_jansson)
 	cr_expect_eq(r.groups[0].frames[0].line, 3);
 	lt_reportfile_free(&r);
 }
+
+Test(reportfile, nesting_deeper_than_jansson_reads_is_refused)
+{
+	/* jansson refuses more than 2048 levels (and frees trees recursively): the streaming
+	 * reader must not accept what it refuses, so the message is jansson's. */
+	char path[] = "/tmp/lt-deep-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	fputs("{\"notes\":", f);
+	for (int i = 0; i < 5000; i++)
+		fputc('[', f);
+	for (int i = 0; i < 5000; i++)
+		fputc(']', f);
+	fputs("}", f);
+	fclose(f);
+	struct lt_report r;
+	char err[512];
+	cr_assert_eq(lt_reportfile_load(path, &r, err, sizeof err), -1);
+	unlink(path);
+	cr_expect(strstr(err, "maximum parsing depth reached") != NULL, "%s", err);
+}
