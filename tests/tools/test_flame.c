@@ -1,6 +1,7 @@
 /* Unit tests of the flame-graph aggregation: frames merged by label along the path, outermost first. */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "flame.h"
@@ -180,6 +181,45 @@ Test(flame, bottom_up_of_basic_keeps_unknown_origin)
 		"fd:0/2\n"
 		"  [unknown origin]:0/1\n"
 		"  open_log:0/1\n");
+	json_decref(fl);
+	lt_reportfile_free(&r);
+}
+
+/* Labels are looked up by the loader's interned pointers: an unsymbolized address seen in
+ * one module must not lend its label to the same address in another module. */
+Test(flame, same_address_in_two_modules_keeps_two_labels)
+{
+	char path[] = "/tmp/lt-flame-mods-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	fputs("{\"format_version\":1,\"pid\":9,\"exe\":\"/t\",\"reason\":\"exit\",\"sequence\":0,"
+	      "\"time\":\"2026-11-26T09:00:00Z\",\"gate\":{\"failed\":false},"
+	      "\"summary\":{\"leaked_bytes\":0,\"leaked_blocks\":0,\"leaked_handles\":0,"
+	      "\"live_bytes\":0,\"live_blocks\":0,\"live_handles\":0,\"by_class\":{}},\"leaks\":["
+	      "{\"id\":1,\"kind\":\"memory\",\"class\":\"definitely_lost\",\"leaked\":true,"
+	      "\"bytes\":8,\"count\":1,\"stack_id\":1,\"stack\":["
+	      "{\"address\":\"0x10\",\"function\":null,\"file\":null,\"line\":0,\"module\":\"/l/a.so\"},"
+	      "{\"address\":\"0x10\",\"function\":null,\"file\":null,\"line\":0,\"module\":\"/l/b.so\"}]},"
+	      "{\"id\":2,\"kind\":\"memory\",\"class\":\"definitely_lost\",\"leaked\":true,"
+	      "\"bytes\":4,\"count\":1,\"stack_id\":2,\"stack\":["
+	      "{\"address\":\"0x10\",\"function\":null,\"file\":null,\"line\":0,\"module\":\"/l/b.so\"},"
+	      "{\"address\":\"0x10\",\"function\":\"main\",\"file\":null,\"line\":0,\"module\":\"/l/a.so\"}]}]}",
+	      f);
+	fclose(f);
+	struct lt_report r;
+	char err[512], got[4096];
+	cr_assert_eq(lt_reportfile_load(path, &r, err, sizeof err), 0, "%s", err);
+	unlink(path);
+	json_t *fl = lt_flame_build(&r, false);
+	cr_assert_not_null(fl);
+	render(fl, "memory", got, sizeof got);
+	cr_expect_str_eq(got,
+		"memory:12/2\n"
+		"  b.so@0x10:8/1\n"
+		"    a.so@0x10:8/1\n"
+		"  main:4/1\n"
+		"    b.so@0x10:4/1\n");
 	json_decref(fl);
 	lt_reportfile_free(&r);
 }
