@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(gcc g++ pkg-config meson ninja-build python3
-          libunwind-dev uthash-dev libdw-dev libelf-dev libjansson-dev
+          libunwind-dev uthash-dev libdw-dev libelf-dev libjansson-dev libyajl-dev
           libcriterion-dev liburing-dev)
 # extra packages the full test suite uses (real programs, browser test)
 if [[ "${1:-}" == "--test-deps" ]]; then

@@ -2,12 +2,15 @@
 #include "html.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "diff.h"
 #include "flame.h"
+#include "jsonw.h"
+#include "ptrmap.h"
 #include "strmap.h"
 #include "trend.h"
 
@@ -20,7 +23,8 @@
  *              handles or null, origin or null], innermost frame first, in report order
  *   classes:  class names indexed by groups[i][2]
  *   snippets: [first_line_number, [line text...]] source around a frame's line
- *   flame:    lt_flame_build() of the detailed report
+ *   flame:    lt_flame_build() of the detailed report (top-down "trees", bottom-up
+ *             "inverted")
  *   timeline: null, or {t: [uptime_ms], seq: [sequence], live_bytes, live_handles,
  *             series: [{label, kind, memory, bytes: [], count: []}]}
  *   diff:     null, or lt_diff_to_json(OLD, NEW), each section cut to DIFF_ROWS
@@ -92,11 +96,30 @@ int lt_html_dump_script_json(FILE *out, const json_t *j)
  * String table and source snippets
  * ------------------------------------------------------------------------------------- */
 
+/* A frame of the page: indices into names (or -1), and its snippet (or -1). */
+struct pframe {
+	int fn, file, mod, addr;
+	long long line;
+	bool inlined;
+	int snippet;
+};
+
 struct builder {
+	/* names by text, and by the pointer a loaded report hands out for each distinct
+	 * string (interned frame strings), so a string seen before is found without
+	 * hashing its text; a pointer not seen yet is looked up by text once. */
 	struct lt_strmap name_ids;
-	json_t *names;
-	struct lt_strmap frame_ids;
-	json_t *frames;
+	struct lt_ptrmap name_ptrs;
+	const char **names; /* by index; name_ids' copies */
+	size_t nnames, names_cap;
+	struct pframe *frames;
+	size_t nframes, frames_cap;
+	size_t *frame_slots; /* open addressing over frames: frame index + 1, 0 when empty */
+	size_t frame_slots_cap;
+	/* the shown groups of the detailed report: kind name and frame ids, in order */
+	int *group_kinds;
+	int *group_frames;
+	size_t ngroups, ngroup_frames;
 	/* source files read so far: path -> index into files[] */
 	struct lt_strmap file_ids;
 	struct srcfile {
@@ -128,32 +151,53 @@ static json_t *jstr(const char *s)
 	return j;
 }
 
-/* The slot of key in table m; a new key (*fresh) is numbered by the size of
- * arr, to which the caller appends its value. NULL when out of memory. */
-static size_t *intern(struct builder *b, struct lt_strmap *m, const char *key, json_t *arr,
-		      bool *fresh)
+/* Grows *ARR (of *CAP elements of SIZE) to hold N; false when out of memory. */
+static bool reserve(struct builder *b, void *arr, size_t *cap, size_t n, size_t size)
 {
-	size_t *slot = lt_strmap_put_copy(m, key, fresh, NULL);
-	if (!slot) {
+	void **p = arr;
+	if (n <= *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 1024;
+	while (ncap < n)
+		ncap *= 2;
+	void *np = realloc(*p, ncap * size);
+	if (!np) {
 		b->oom = true;
-		return NULL;
+		return false;
 	}
-	if (*fresh)
-		*slot = json_array_size(arr);
-	return slot;
+	*p = np;
+	*cap = ncap;
+	return true;
 }
 
 static int name_id(struct builder *b, const char *s)
 {
 	if (!s)
 		return -1;
+	size_t *slot = lt_ptrmap_get(&b->name_ptrs, s);
+	if (slot)
+		return (int)*slot;
 	bool fresh;
-	size_t *slot = intern(b, &b->name_ids, s, b->names, &fresh);
-	if (!slot)
-		return -1;
-	if (fresh && json_array_append_new(b->names, jstr(s)) != 0)
+	const char *stored;
+	slot = lt_strmap_put_copy(&b->name_ids, s, &fresh, &stored);
+	if (!slot) {
 		b->oom = true;
-	return (int)*slot;
+		return -1;
+	}
+	if (fresh) {
+		if (!reserve(b, &b->names, &b->names_cap, b->nnames + 1, sizeof(*b->names)))
+			return -1;
+		*slot = b->nnames;
+		b->names[b->nnames++] = stored;
+	}
+	size_t id = *slot;
+	size_t *ps = lt_ptrmap_put(&b->name_ptrs, s, &fresh);
+	if (!ps) {
+		b->oom = true;
+		return -1;
+	}
+	*ps = id;
+	return (int)id;
 }
 
 static struct srcfile *load_source(struct builder *b, const char *path)
@@ -261,27 +305,78 @@ static int snippet_id(struct builder *b, const char *file, long long line)
 	return (int)*slot;
 }
 
+static uint64_t frame_hash(const struct pframe *f)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const long long parts[6] = {f->fn, f->file, f->line, f->mod, f->addr, f->inlined};
+	for (int i = 0; i < 6; i++) {
+		h ^= (uint64_t)parts[i];
+		h *= 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static bool frame_eq(const struct pframe *a, const struct pframe *b)
+{
+	return a->fn == b->fn && a->file == b->file && a->line == b->line && a->mod == b->mod &&
+	       a->addr == b->addr && a->inlined == b->inlined;
+}
+
+static int frame_slots_grow(struct builder *b)
+{
+	size_t ncap = b->frame_slots_cap ? b->frame_slots_cap * 2 : 4096;
+	size_t *ns = calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return -1;
+	for (size_t i = 0; i < b->frame_slots_cap; i++) {
+		if (!b->frame_slots[i])
+			continue;
+		size_t j = frame_hash(&b->frames[b->frame_slots[i] - 1]) & (ncap - 1);
+		while (ns[j])
+			j = (j + 1) & (ncap - 1);
+		ns[j] = b->frame_slots[i];
+	}
+	free(b->frame_slots);
+	b->frame_slots = ns;
+	b->frame_slots_cap = ncap;
+	return 0;
+}
+
+/* The index of F's frame (function, file, line, module, address, inlined) in frames,
+ * numbered in order of first appearance. */
 static int frame_id(struct builder *b, const struct lt_frame *f)
 {
-	int fn = name_id(b, f->function), file = name_id(b, f->file);
-	int mod = name_id(b, f->module), addr = name_id(b, f->address);
-	char key[96];
-	snprintf(key, sizeof key, "%d|%d|%lld|%d|%d|%d", fn, file, f->line, mod, addr, f->inlined);
-	bool fresh;
-	size_t *slot = intern(b, &b->frame_ids, key, b->frames, &fresh);
-	if (!slot)
+	/* one statement each: the names are numbered in this order */
+	struct pframe k = {.line = f->line, .inlined = f->inlined};
+	k.fn = name_id(b, f->function);
+	k.file = name_id(b, f->file);
+	k.mod = name_id(b, f->module);
+	k.addr = name_id(b, f->address);
+	if (b->oom)
 		return -1;
-	if (fresh) {
-		json_array_append_new(b->frames, json_pack("[i,i,I,i,i,b,i]", fn, file,
-			(json_int_t)f->line, mod, addr, f->inlined, snippet_id(b, f->file, f->line)));
+	if ((b->nframes + 1) * 2 > b->frame_slots_cap && frame_slots_grow(b) != 0) {
+		b->oom = true;
+		return -1;
 	}
-	return (int)*slot;
+	size_t i = frame_hash(&k) & (b->frame_slots_cap - 1);
+	while (b->frame_slots[i]) {
+		if (frame_eq(&b->frames[b->frame_slots[i] - 1], &k))
+			return (int)(b->frame_slots[i] - 1);
+		i = (i + 1) & (b->frame_slots_cap - 1);
+	}
+	if (!reserve(b, &b->frames, &b->frames_cap, b->nframes + 1, sizeof(*b->frames)))
+		return -1;
+	k.snippet = snippet_id(b, f->file, f->line);
+	b->frames[b->nframes] = k;
+	b->frame_slots[i] = ++b->nframes;
+	return (int)(b->nframes - 1);
 }
 
 static void builder_free(struct builder *b)
 {
 	lt_strmap_free(&b->name_ids);
-	lt_strmap_free(&b->frame_ids);
+	lt_ptrmap_free(&b->name_ptrs);
 	lt_strmap_free(&b->file_ids);
 	lt_strmap_free(&b->snippet_ids);
 	for (size_t i = 0; i < b->nfiles; i++) {
@@ -289,8 +384,11 @@ static void builder_free(struct builder *b)
 		free(b->files[i].line_off);
 	}
 	free(b->files);
-	json_decref(b->names);
-	json_decref(b->frames);
+	free(b->names);
+	free(b->frames);
+	free(b->frame_slots);
+	free(b->group_kinds);
+	free(b->group_frames);
 	json_decref(b->snippets);
 }
 
@@ -311,23 +409,79 @@ static json_t *report_header(const struct lt_report *r)
 	return h;
 }
 
-static json_t *groups_json(struct builder *b, const struct lt_report *r, bool all)
+/* Numbers the frames and names of the groups the page shows, in the order the old
+ * jansson builder did: each group's frames innermost first, then its kind. */
+static void groups_intern(struct builder *b, const struct lt_report *r, bool all)
 {
-	json_t *arr = json_array();
+	size_t gcap = 0, fcap = 0;
 	for (size_t i = 0; i < r->ngroups && !b->oom; i++) {
 		const struct lt_group *g = &r->groups[i];
 		if (!lt_reportfile_group_shown(g, all))
 			continue;
-		json_t *st = json_array();
+		if (!reserve(b, &b->group_frames, &fcap, b->ngroup_frames + g->nframes,
+			     sizeof(*b->group_frames)) ||
+		    !reserve(b, &b->group_kinds, &gcap, b->ngroups + 1, sizeof(*b->group_kinds)))
+			return;
 		for (size_t k = 0; k < g->nframes; k++)
-			json_array_append_new(st, json_integer(frame_id(b, &g->frames[k])));
-		json_array_append_new(arr, json_pack("[I,i,i,b,b,I,I,I,o,O,o]", (json_int_t)g->id,
-			name_id(b, g->kind), (int)g->class_, g->leaked, g->suppressed,
-			(json_int_t)g->bytes, (json_int_t)g->count, (json_int_t)g->stack_id, st,
-			g->handles ? g->handles : json_null(),
-			g->origin ? jstr(g->origin) : json_null()));
+			b->group_frames[b->ngroup_frames++] = frame_id(b, &g->frames[k]);
+		b->group_kinds[b->ngroups++] = name_id(b, g->kind);
 	}
-	return arr;
+}
+
+static void names_write(const struct builder *b, struct lt_jsonw *w)
+{
+	lt_jsonw_begin_array(w);
+	for (size_t i = 0; i < b->nnames; i++)
+		lt_jsonw_string(w, b->names[i]);
+	lt_jsonw_end_array(w);
+}
+
+static void frames_write(const struct builder *b, struct lt_jsonw *w)
+{
+	lt_jsonw_begin_array(w);
+	for (size_t i = 0; i < b->nframes; i++) {
+		const struct pframe *f = &b->frames[i];
+		lt_jsonw_begin_array(w);
+		lt_jsonw_int(w, f->fn);
+		lt_jsonw_int(w, f->file);
+		lt_jsonw_int(w, f->line);
+		lt_jsonw_int(w, f->mod);
+		lt_jsonw_int(w, f->addr);
+		lt_jsonw_bool(w, f->inlined);
+		lt_jsonw_int(w, f->snippet);
+		lt_jsonw_end_array(w);
+	}
+	lt_jsonw_end_array(w);
+}
+
+/* The groups groups_intern numbered, with their frame and kind ids. */
+static void groups_write(const struct builder *b, const struct lt_report *r, bool all,
+			 struct lt_jsonw *w)
+{
+	size_t gi = 0, fi = 0;
+	lt_jsonw_begin_array(w);
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct lt_group *g = &r->groups[i];
+		if (!lt_reportfile_group_shown(g, all))
+			continue;
+		lt_jsonw_begin_array(w);
+		lt_jsonw_int(w, g->id);
+		lt_jsonw_int(w, b->group_kinds[gi++]);
+		lt_jsonw_int(w, (int)g->class_);
+		lt_jsonw_bool(w, g->leaked);
+		lt_jsonw_bool(w, g->suppressed);
+		lt_jsonw_int(w, g->bytes);
+		lt_jsonw_int(w, g->count);
+		lt_jsonw_int(w, g->stack_id);
+		lt_jsonw_begin_array(w);
+		for (size_t k = 0; k < g->nframes; k++)
+			lt_jsonw_int(w, b->group_frames[fi++]);
+		lt_jsonw_end_array(w);
+		lt_jsonw_value(w, g->handles);
+		lt_jsonw_string_or_null(w, g->origin);
+		lt_jsonw_end_array(w);
+	}
+	lt_jsonw_end_array(w);
 }
 
 /* Reports ordered oldest first: by time (ISO 8601 UTC sorts as text), then sequence. */
@@ -469,34 +623,60 @@ static json_t *trend_json(const struct lt_report *reports, size_t n)
 	return j;
 }
 
-json_t *lt_html_page_data(const struct lt_report *reports, size_t n, bool all)
+/* The page's data before it is written: the small parts as jansson values, the big ones
+ * (names, frames, groups, flame graphs) as C arrays that page_write streams out. */
+struct page {
+	bool all;
+	const struct lt_report *cur; /* the detailed report */
+	struct builder b;
+	json_t *hdrs, *classes, *timeline, *diff, *trend;
+	struct lt_flame *flame;
+};
+
+static void page_free(struct page *pg)
 {
-	if (!n)
-		return NULL;
+	builder_free(&pg->b);
+	json_decref(pg->hdrs);
+	json_decref(pg->classes);
+	json_decref(pg->timeline);
+	json_decref(pg->diff);
+	json_decref(pg->trend);
+	lt_flame_free(pg->flame);
+}
+
+/* 0, or -1 when out of memory (PG is to be freed either way). */
+static int page_build(struct page *pg, const struct lt_report *reports, size_t n, bool all)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->all = all;
+	struct builder *b = &pg->b;
+	lt_strmap_init(&b->name_ids);
+	lt_ptrmap_init(&b->name_ptrs);
+	lt_strmap_init(&b->file_ids);
+	lt_strmap_init(&b->snippet_ids);
+	b->snippets = json_array();
+	if (!n || !b->snippets)
+		return -1;
 	const struct lt_report **rs = malloc(n * sizeof(*rs));
 	if (!rs)
-		return NULL;
+		return -1;
 	for (size_t i = 0; i < n; i++)
 		rs[i] = &reports[i];
 	qsort(rs, n, sizeof(*rs), cmp_report);
 	const struct lt_report *cur = rs[n - 1];
+	pg->cur = cur;
 
-	struct builder b = {.names = json_array(), .frames = json_array(),
-			    .snippets = json_array()};
-	lt_strmap_init(&b.name_ids);
-	lt_strmap_init(&b.frame_ids);
-	lt_strmap_init(&b.file_ids);
-	lt_strmap_init(&b.snippet_ids);
-
-	json_t *hdrs = json_array();
+	pg->hdrs = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(hdrs, report_header(rs[i]));
-	json_t *groups = groups_json(&b, cur, all);
-	json_t *classes = json_array();
+		json_array_append_new(pg->hdrs, report_header(rs[i]));
+	groups_intern(b, cur, all);
+	pg->classes = json_array();
 	for (int c = 0; c < LT_CLASS_COUNT; c++)
-		json_array_append_new(classes, json_string(lt_reportfile_class_name((enum lt_class)c)));
-	json_t *flame = lt_flame_build(cur, all);
-	json_t *timeline = json_null(), *diff = json_null();
+		json_array_append_new(pg->classes,
+				      json_string(lt_reportfile_class_name((enum lt_class)c)));
+	pg->flame = lt_flame_new(cur, all);
+	pg->timeline = json_null();
+	pg->diff = json_null();
 	/* Growth compares the last two snapshots of the latest report's process,
 	 * one after the other; an exit report (a server that shut down freed
 	 * its sessions) is shown apart, never compared as "vanished" rows.
@@ -518,43 +698,72 @@ json_t *lt_html_page_data(const struct lt_report *reports, size_t n, bool all)
 	if (older) {
 		struct lt_diff d;
 		if (lt_diff_compute(older, newer, &d) == 0) {
-			json_decref(timeline);
-			json_decref(diff);
-			timeline = timeline_json(rs, n, &d);
-			diff = diff_json(older, newer, &d);
-			if (diff && newer != cur)
-				json_object_set_new(diff, "apart", report_header(cur));
+			json_decref(pg->timeline);
+			json_decref(pg->diff);
+			pg->timeline = timeline_json(rs, n, &d);
+			pg->diff = diff_json(older, newer, &d);
+			if (pg->diff && newer != cur)
+				json_object_set_new(pg->diff, "apart", report_header(cur));
 			lt_diff_free(&d);
 		} else {
-			b.oom = true;
+			b->oom = true;
 		}
 	}
-	json_t *trend = n > 1 ? trend_json(reports, n) : json_null();
-	if (!trend)
-		b.oom = true;
-	json_t *data = NULL;
-	if (!b.oom && flame && timeline && diff)
-		data = json_pack("{s:s,s:b,s:o,s:O,s:O,s:o,s:o,s:O,s:o,s:o,s:o}",
-			"generator", "leaktrace report", "all", all, "reports", hdrs,
-			"names", b.names, "frames", b.frames, "groups", groups, "classes", classes,
-			"snippets", b.snippets, "flame", flame, "timeline", timeline, "diff", diff);
-	else {
-		json_decref(hdrs);
-		json_decref(groups);
-		json_decref(classes);
-		json_decref(flame);
-		json_decref(timeline);
-		json_decref(diff);
-	}
-	/* set_new takes TREND in every case */
-	if (data && json_object_set_new(data, "trend", trend) != 0) {
-		json_decref(data);
-		data = NULL;
-	} else if (!data) {
-		json_decref(trend);
-	}
-	builder_free(&b);
+	pg->trend = n > 1 ? trend_json(reports, n) : json_null();
 	free(rs);
+	return b->oom || !pg->hdrs || !pg->classes || !pg->flame || !pg->timeline || !pg->diff ||
+			       !pg->trend
+		       ? -1
+		       : 0;
+}
+
+/* The page's data object (its layout at the top of this file) as the next value of W. */
+static int page_write(struct page *pg, struct lt_jsonw *w)
+{
+	lt_jsonw_begin_object(w);
+	lt_jsonw_key(w, "generator");
+	lt_jsonw_string(w, "leaktrace report");
+	lt_jsonw_key(w, "all");
+	lt_jsonw_bool(w, pg->all);
+	lt_jsonw_key(w, "reports");
+	lt_jsonw_value(w, pg->hdrs);
+	lt_jsonw_key(w, "names");
+	names_write(&pg->b, w);
+	lt_jsonw_key(w, "frames");
+	frames_write(&pg->b, w);
+	lt_jsonw_key(w, "groups");
+	groups_write(&pg->b, pg->cur, pg->all, w);
+	lt_jsonw_key(w, "classes");
+	lt_jsonw_value(w, pg->classes);
+	lt_jsonw_key(w, "snippets");
+	lt_jsonw_value(w, pg->b.snippets);
+	lt_jsonw_key(w, "flame");
+	int rc = lt_flame_write(pg->flame, w);
+	lt_jsonw_key(w, "timeline");
+	lt_jsonw_value(w, pg->timeline);
+	lt_jsonw_key(w, "diff");
+	lt_jsonw_value(w, pg->diff);
+	lt_jsonw_key(w, "trend");
+	lt_jsonw_value(w, pg->trend);
+	lt_jsonw_end_object(w);
+	return rc;
+}
+
+json_t *lt_html_page_data(const struct lt_report *reports, size_t n, bool all)
+{
+	struct page pg;
+	json_t *data = NULL;
+	struct lt_jsonw *w = malloc(sizeof(*w));
+	struct lt_jsonw_mem mem = {0};
+	if (w && page_build(&pg, reports, n, all) == 0) {
+		lt_jsonw_init(w, lt_jsonw_mem_sink, &mem);
+		if (page_write(&pg, w) == 0 && lt_jsonw_finish(w) == 0)
+			data = json_loads(mem.p, 0, NULL);
+	}
+	if (w)
+		page_free(&pg);
+	free(w);
+	free(mem.p);
 	return data;
 }
 
@@ -567,7 +776,7 @@ extern const char lt_html_asset_page[];
 extern const char lt_html_asset_css[];
 extern const char lt_html_asset_js[];
 
-static int write_page(FILE *out, const json_t *data, const char *title)
+static int write_page(FILE *out, struct page *pg, const char *title)
 {
 	const char *p = lt_html_asset_page;
 	while (*p) {
@@ -590,8 +799,21 @@ static int write_page(FILE *out, const json_t *data, const char *title)
 		} else if (len == 11 && strncmp(m, "@LT_SCRIPT@", len) == 0) {
 			fputs(lt_html_asset_js, out);
 		} else if (len == 9 && strncmp(m, "@LT_DATA@", len) == 0) {
-			if (lt_html_dump_script_json(out, data) != 0)
+			/* streamed through the same < > & escaping as lt_html_dump_script_json */
+			struct lt_jsonw *w = malloc(sizeof(*w));
+			if (!w) {
+				errno = ENOMEM;
 				return -1;
+			}
+			lt_jsonw_init(w, script_chunk, out);
+			int rc = page_write(pg, w);
+			if (lt_jsonw_finish(w) != 0 || rc != 0) {
+				free(w);
+				if (!ferror(out))
+					errno = ENOMEM;
+				return -1;
+			}
+			free(w);
 		} else {
 			fwrite(m, 1, len, out); /* not ours: copy through */
 		}
@@ -602,8 +824,9 @@ static int write_page(FILE *out, const json_t *data, const char *title)
 
 int lt_html_write(const char *out_path, const struct lt_report *reports, size_t n, bool all)
 {
-	json_t *data = lt_html_page_data(reports, n, all);
-	if (!data) {
+	struct page pg;
+	if (page_build(&pg, reports, n, all) != 0) {
+		page_free(&pg);
 		fprintf(stderr, "leaktrace: error: %s: out of memory building the page\n", out_path);
 		return -1;
 	}
@@ -611,7 +834,7 @@ int lt_html_write(const char *out_path, const struct lt_report *reports, size_t 
 	size_t tlen = strlen(out_path) + 32;
 	char *tmp = malloc(tlen);
 	if (!tmp) {
-		json_decref(data);
+		page_free(&pg);
 		fprintf(stderr, "leaktrace: error: %s: out of memory\n", out_path);
 		return -1;
 	}
@@ -623,10 +846,7 @@ int lt_html_write(const char *out_path, const struct lt_report *reports, size_t 
 		goto done;
 	}
 	/* The title names the program of the detailed (latest) report. */
-	json_t *hdrs = json_object_get(data, "reports");
-	const char *exe = json_string_value(
-		json_object_get(json_array_get(hdrs, json_array_size(hdrs) - 1), "exe"));
-	int werr = write_page(out, data, exe ? exe : "");
+	int werr = write_page(out, &pg, pg.cur->exe ? pg.cur->exe : "");
 	int saved = errno;
 	if (fclose(out) != 0 && !werr) {
 		werr = -1;
@@ -646,6 +866,6 @@ int lt_html_write(const char *out_path, const struct lt_report *reports, size_t 
 	rc = 0;
 done:
 	free(tmp);
-	json_decref(data);
+	page_free(&pg);
 	return rc;
 }

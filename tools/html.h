@@ -11,8 +11,9 @@
  * "leaktrace: error: ..." line and returns -1 on failure, 0 on success. */
 int lt_html_write(const char *out_path, const struct lt_report *reports, size_t n, bool all);
 
-/* The JSON object the page's script draws from (see the top of html.c for its layout).
- * The detailed report is the latest one. NULL when out of memory. */
+/* The JSON object the page's script draws from (see the top of html.c for its layout):
+ * the text lt_html_write streams into the page, parsed back (for tests and callers that
+ * want a value). The detailed report is the latest one. NULL when out of memory. */
 json_t *lt_html_page_data(const struct lt_report *reports, size_t n, bool all);
 
 /* Writes S as HTML text or attribute content: & < > " ' become entities. */

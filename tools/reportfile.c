@@ -1,4 +1,4 @@
-/* Loads a leaktrace JSON report with jansson and validates it into struct lt_report. */
+/* Loads a leaktrace JSON report (streamed by reportstream.c, else jansson) and validates it into struct lt_report. */
 #include "reportfile.h"
 
 #include <errno.h>
@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "reportstream.h"
 
 const char *lt_reportfile_class_name(enum lt_class c)
 {
@@ -23,6 +25,9 @@ struct vctx {
 	char *err;
 	size_t errlen;
 	bool failed;
+	/* the frames the streaming reader took out of the tree, by index in "leaks" */
+	struct lt_stream_stack *stacks;
+	size_t nstacks;
 };
 
 __attribute__((format(printf, 3, 4))) static void fail(struct vctx *v, const char *where,
@@ -205,6 +210,23 @@ static void *array_for(struct vctx *v, const char *where, size_t n, size_t size)
 	return p;
 }
 
+/* The "stack" array of a group read by jansson. */
+static void parse_stack(struct vctx *v, json_t *jg, const char *where, struct lt_group *g)
+{
+	json_t *stack = get_array(v, jg, where, "stack", true);
+	if (v->failed)
+		return;
+	g->nframes = json_array_size(stack);
+	g->frames = array_for(v, where, g->nframes, sizeof(*g->frames));
+	if (v->failed)
+		return;
+	for (size_t i = 0; i < g->nframes && !v->failed; i++) {
+		char fw[96];
+		snprintf(fw, sizeof fw, "%s.stack[%zu]", where, i);
+		parse_frame(v, json_array_get(stack, i), fw, &g->frames[i]);
+	}
+}
+
 static void parse_group(struct vctx *v, json_t *jg, size_t idx, struct lt_group *g)
 {
 	char where[64];
@@ -240,18 +262,25 @@ static void parse_group(struct vctx *v, json_t *jg, size_t idx, struct lt_group 
 	g->stack_id = get_int(v, jg, where, "stack_id", true, 0);
 	g->oldest_ms = get_int(v, jg, where, "oldest_ms", false, 0);
 	g->newest_ms = get_int(v, jg, where, "newest_ms", false, 0);
-	json_t *stack = get_array(v, jg, where, "stack", true);
-	if (v->failed)
-		return;
-	g->nframes = json_array_size(stack);
-	g->frames = array_for(v, where, g->nframes, sizeof(*g->frames));
-	if (v->failed)
-		return;
-	for (size_t i = 0; i < g->nframes && !v->failed; i++) {
-		char fw[96];
-		snprintf(fw, sizeof fw, "%s.stack[%zu]", where, i);
-		parse_frame(v, json_array_get(stack, i), fw, &g->frames[i]);
+	if (v->stacks && !json_object_get(jg, "stack")) {
+		/* streamed: the frames were read and checked already, in parse_frame's order */
+		struct lt_stream_stack *s = idx < v->nstacks ? &v->stacks[idx] : NULL;
+		if (!s || !s->present) {
+			fail(v, where, "missing required key \"stack\"");
+			return;
+		}
+		if (s->err_where) {
+			fail(v, s->err_where, "%s", s->err_msg);
+			return;
+		}
+		g->frames = s->frames;
+		g->nframes = s->nframes;
+		s->frames = NULL;
+	} else {
+		parse_stack(v, jg, where, g);
 	}
+	if (v->failed)
+		return;
 	g->handles = get_array(v, jg, where, "handles", false);
 	size_t i;
 	json_t *h;
@@ -393,22 +422,37 @@ int lt_reportfile_load(const char *path, struct lt_report *out, char *err, size_
 		return -1;
 	}
 	rewind(f);
-	json_error_t je;
-	out->root = json_loadf(f, 0, &je);
-	fclose(f);
-	if (!out->root) {
-		char where[48];
-		snprintf(where, sizeof where, "line %d", je.line);
-		fail(&v, je.line > 0 ? where : "", "%s", je.text);
-		return -1;
+	/* The streaming reader first; what it declines, jansson reads (and words the error). */
+	struct lt_stream sr;
+	if (lt_stream_read(f, &sr) == 0) {
+		out->root = sr.root;
+		out->strings = sr.strings;
+		sr.root = NULL;
+		sr.strings = NULL;
+		v.stacks = sr.stacks;
+		v.nstacks = sr.nstacks;
+	} else {
+		rewind(f);
+		json_error_t je;
+		out->root = json_loadf(f, 0, &je);
+		if (!out->root) {
+			fclose(f);
+			char where[48];
+			snprintf(where, sizeof where, "line %d", je.line);
+			fail(&v, je.line > 0 ? where : "", "%s", je.text);
+			return -1;
+		}
 	}
+	fclose(f);
 	out->path = strdup(path);
 	if (!out->path) {
+		lt_stream_free(&sr);
 		fail(&v, "", "out of memory");
 		lt_reportfile_free(out);
 		return -1;
 	}
 	parse_report(&v, out);
+	lt_stream_free(&sr);
 	if (v.failed) {
 		lt_reportfile_free(out);
 		return -1;
@@ -432,6 +476,10 @@ void lt_reportfile_free(struct lt_report *r)
 	free(r->groups);
 	free(r->path);
 	json_decref(r->root);
+	if (r->strings) {
+		lt_strmap_free(r->strings);
+		free(r->strings);
+	}
 	memset(r, 0, sizeof(*r));
 }
 

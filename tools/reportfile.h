@@ -13,8 +13,8 @@
  * contract's vocabulary, shared with the shim. Handles use LT_CLASS_OPEN. */
 #include "vocab.h"
 
-/* Every string below points into the json_t tree owned by the lt_report, so it lives as
- * long as the report does; a NULL function/file means "unknown" as in the contract. */
+/* Every string below points into memory owned by the lt_report (its json_t tree, or its
+ * interned frame strings), so it lives as long as the report does; a NULL function/file means "unknown" as in the contract. */
 struct lt_frame {
 	const char *address;
 	const char *function;
@@ -46,9 +46,14 @@ struct lt_class_total {
 	long long bytes, blocks;
 };
 
+struct lt_strmap;
+
 struct lt_report {
 	char *path;   /* as given on the command line, for messages */
-	json_t *root; /* owns every string the structures point to */
+	json_t *root; /* owns every string the structures point to but the frames' */
+	/* owns the frames' strings when the streaming reader read the file (then the groups
+	 * in root have no "stack" member: read the frames, not the tree); else NULL */
+	struct lt_strmap *strings;
 	const char *version;
 	long long pid, ppid;
 	const char *exe;

@@ -21,10 +21,11 @@ void lt_strmap_init(struct lt_strmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static size_t find_slot(char **keys, size_t cap, const char *key)
+static size_t find_slot(char *const *keys, const uint64_t *hashes, size_t cap,
+			const char *key, uint64_t h)
 {
-	size_t i = hash_str(key) & (cap - 1);
-	while (keys[i] && strcmp(keys[i], key) != 0)
+	size_t i = h & (cap - 1);
+	while (keys[i] && (hashes[i] != h || strcmp(keys[i], key) != 0))
 		i = (i + 1) & (cap - 1);
 	return i;
 }
@@ -34,22 +35,30 @@ static int grow(struct lt_strmap *m)
 	size_t ncap = m->cap ? m->cap * 2 : 64;
 	char **nkeys = calloc(ncap, sizeof(*nkeys));
 	size_t *nvals = calloc(ncap, sizeof(*nvals));
-	if (!nkeys || !nvals) {
+	uint64_t *nhashes = calloc(ncap, sizeof(*nhashes));
+	if (!nkeys || !nvals || !nhashes) {
 		free(nkeys);
 		free(nvals);
+		free(nhashes);
 		return -1;
 	}
 	for (size_t i = 0; i < m->cap; i++) {
 		if (!m->keys[i])
 			continue;
-		size_t j = find_slot(nkeys, ncap, m->keys[i]);
+		/* keys are distinct: the first free slot of the probe */
+		size_t j = m->hashes[i] & (ncap - 1);
+		while (nkeys[j])
+			j = (j + 1) & (ncap - 1);
 		nkeys[j] = m->keys[i];
 		nvals[j] = m->vals[i];
+		nhashes[j] = m->hashes[i];
 	}
 	free(m->keys);
 	free(m->vals);
+	free(m->hashes);
 	m->keys = nkeys;
 	m->vals = nvals;
+	m->hashes = nhashes;
 	m->cap = ncap;
 	return 0;
 }
@@ -63,12 +72,14 @@ size_t *lt_strmap_put(struct lt_strmap *m, char *key, bool *inserted)
 		free(key);
 		return NULL;
 	}
-	size_t i = find_slot(m->keys, m->cap, key);
+	uint64_t h = hash_str(key);
+	size_t i = find_slot(m->keys, m->hashes, m->cap, key, h);
 	if (m->keys[i]) {
 		free(key);
 		*inserted = false;
 	} else {
 		m->keys[i] = key;
+		m->hashes[i] = h;
 		m->vals[i] = 0;
 		m->len++;
 		*inserted = true;
@@ -79,8 +90,16 @@ size_t *lt_strmap_put(struct lt_strmap *m, char *key, bool *inserted)
 size_t *lt_strmap_put_copy(struct lt_strmap *m, const char *key, bool *inserted,
 			   const char **stored)
 {
+	/* Most calls find the key (frame names repeat): copy only what is inserted. */
+	size_t *slot = lt_strmap_get(m, key);
+	if (slot) {
+		*inserted = false;
+		if (stored)
+			*stored = m->keys[slot - m->vals];
+		return slot;
+	}
 	char *copy = strdup(key);
-	size_t *slot = lt_strmap_put(m, copy, inserted);
+	slot = lt_strmap_put(m, copy, inserted);
 	if (slot && stored)
 		*stored = m->keys[slot - m->vals];
 	return slot;
@@ -90,7 +109,7 @@ size_t *lt_strmap_get(const struct lt_strmap *m, const char *key)
 {
 	if (!m->cap)
 		return NULL;
-	size_t i = find_slot(m->keys, m->cap, key);
+	size_t i = find_slot(m->keys, m->hashes, m->cap, key, hash_str(key));
 	return m->keys[i] ? &m->vals[i] : NULL;
 }
 
@@ -100,5 +119,6 @@ void lt_strmap_free(struct lt_strmap *m)
 		free(m->keys[i]);
 	free(m->keys);
 	free(m->vals);
+	free(m->hashes);
 	memset(m, 0, sizeof(*m));
 }

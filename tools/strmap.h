@@ -4,10 +4,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct lt_strmap {
 	char **keys;
 	size_t *vals;
+	uint64_t *hashes; /* of keys[i]: a probe compares text only when the hashes match */
 	size_t cap, len;
 };
 

@@ -44,8 +44,9 @@ declare -A built
 CORE_LIBS=("$BUILD/src/liblt_core.a" $(pkg-config --libs libunwind libdw zlib) -ldl -lpthread)
 build fuzz_options tests/fuzz/fuzz_options.c src/options.c "${CORE_LIBS[@]}" && built[fuzz_options]=1
 build fuzz_supp tests/fuzz/fuzz_supp.c src/report/suppress.c "${CORE_LIBS[@]}" && built[fuzz_supp]=1
-build fuzz_report tests/fuzz/fuzz_report.c tools/reportfile.c src/vocab.c \
-	$(pkg-config --cflags --libs jansson) && built[fuzz_report]=1
+build fuzz_report tests/fuzz/fuzz_report.c tools/reportfile.c tools/reportstream.c \
+	tools/strmap.c src/vocab.c \
+	$(pkg-config --cflags --libs jansson yajl) && built[fuzz_report]=1
 
 for h in options supp report; do
 	name=fuzz_$h

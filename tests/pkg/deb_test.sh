@@ -65,7 +65,7 @@ done
 grep -E 'criterion|/tests?/|leaktrace-report-tool|\.a$' "$tmp/contents" && bad "test or build files in the package"
 [ "$(grep -c '/libleaktrace\.so$' "$tmp/contents")" -eq 1 ] || bad "libleaktrace.so outside /usr/lib/$ma"
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libunwind8 libdw1 libjansson4 libc6; do
+for lib in libunwind8 libdw1 libjansson4 libyajl2 libc6; do
 	echo "$depends" | grep -q "$lib" || bad "Depends lacks $lib: $depends"
 done
 [ "$(dpkg-deb -f "$deb" Architecture)" = "$(dpkg --print-architecture)" ] || bad "architecture"

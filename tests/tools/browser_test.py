@@ -243,6 +243,18 @@ def flame_click_zooms(b):
     check(b.eval("document.getElementById('flame').dataset.zoom") == '0', 'reset zoom returns to the root')
 
 
+def zoom_at(b, frac):
+    """Clicks the flame graph's second row at FRAC of its width; returns the zoom label."""
+    rect = json.loads(b.eval("""(function () { var c = document.getElementById('flame');
+        c.scrollIntoView(); var r = c.getBoundingClientRect();
+        return JSON.stringify([r.left, r.top, r.width, r.height]); })()"""))
+    b.eval("document.getElementById('flame-reset').click()")
+    b.click(rect[0] + rect[2] * frac, rect[1] + 18 * 1.5)
+    label = b.eval("document.getElementById('flame-zoom').textContent")
+    b.eval("document.getElementById('flame-reset').click()")
+    return label
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -330,6 +342,30 @@ def main():
             check(geo['sw'] <= geo['cw'], 'a snippet of short lines has no horizontal scrollbar '
                   '(scrollWidth %s, clientWidth %s)' % (geo['sw'], geo['cw']))
         b.screenshot(os.path.join(out, 'snippet.png'))
+
+        # 1c. the bottom-up view: the allocation site under the root, callers below it;
+        #     the choice is kept in the URL hash and restored on load
+        page = os.path.join(out, 'bottomup.html')
+        render(tool, page, os.path.join(DATA, 'bottomup.json'))
+        b.open(page)
+        check(b.errors() == [], 'bottom-up page: no console errors %s' % b.errors())
+        check(zoom_at(b, 0.75) == 'zoomed: main',
+              'top-down: three quarters across the second row is main')
+        b.eval("""(function () { var v = document.getElementById('flame-view'); v.value = 'bottom-up';
+            v.dispatchEvent(new Event('change')); })()""")
+        check(b.eval("document.getElementById('flame').dataset.view") == 'bottom-up',
+              'the view switches to bottom-up')
+        # xmalloc is 148 of 164 bytes: x from 10% to 100% of the second row
+        got = zoom_at(b, 0.75)
+        check(got == 'zoomed: xmalloc', 'bottom-up: the second row is the allocation site (%s)' % got)
+        got = zoom_at(b, 0.05)
+        check(got == 'zoomed: strdup', 'bottom-up: the other allocation site is strdup (%s)' % got)
+        check(b.eval('location.hash') == '#view=bottom-up', 'the view is kept in the URL hash')
+        b.open(page + '#view=bottom-up')
+        check(b.eval("document.getElementById('flame-view').value") == 'bottom-up' and
+              zoom_at(b, 0.75) == 'zoomed: xmalloc', 'a page opened with #view=bottom-up shows bottom-up')
+        check(b.errors() == [], 'switching views: no console errors %s' % b.errors())
+        b.screenshot(os.path.join(out, 'bottomup.png'))
 
         # 1b. a report without any group
         page = os.path.join(out, 'empty.html')

@@ -3,9 +3,11 @@
 #include <criterion/redirect.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "fixture.h"
+#include "strmap.h"
 
 Test(reportfile, loads_every_field_of_basic)
 {
@@ -148,4 +150,105 @@ Test(reportfile, frame_labels)
 	struct lt_frame wide = {.function = "abc\xc3\xa9\xc3\xa9"};
 	char small[7];
 	cr_expect_str_eq(lt_reportfile_frame_label(&wide, small, sizeof small), "abc\xc3\xa9");
+}
+
+/* Every distinct string of the frames in FILE, counted from jansson's own tree. */
+static size_t distinct_frame_strings(const char *file)
+{
+	char path[1024];
+	fixture_path(path, sizeof path, file);
+	json_t *root = json_load_file(path, 0, NULL), *seen = json_object();
+	cr_assert_not_null(root);
+	size_t gi, fi;
+	json_t *g, *f;
+	json_array_foreach(json_object_get(root, "leaks"), gi, g) {
+		json_array_foreach(json_object_get(g, "stack"), fi, f) {
+			const char *k;
+			json_t *v;
+			json_object_foreach(f, k, v)
+				if (json_is_string(v))
+					json_object_set(seen, json_string_value(v), json_true());
+		}
+	}
+	size_t n = json_object_size(seen);
+	json_decref(seen);
+	json_decref(root);
+	return n;
+}
+
+Test(reportfile, frames_are_streamed_once_per_distinct_string)
+{
+	/* The work of loading a report must not grow with a tree per frame (jansson's
+	 * ~20 allocations and a hash table for each frame object made an 80 MB report
+	 * take 8 s): the frames are not in the tree, and each distinct string is
+	 * stored once, shared by every frame that names it. */
+	struct lt_report r;
+	load_fixture("basic.json", &r);
+	cr_assert_not_null(r.strings, "the streaming reader was not used");
+	json_t *leaks = json_object_get(r.root, "leaks");
+	for (size_t i = 0; i < json_array_size(leaks); i++)
+		cr_expect_null(json_object_get(json_array_get(leaks, i), "stack"),
+			       "leaks[%zu] keeps a jansson stack", i);
+	cr_expect_eq(r.strings->len, distinct_frame_strings("basic.json"));
+	/* groups 1 and 2 both end in main (/src/server.c): one copy of each */
+	cr_expect_str_eq(r.groups[0].frames[2].function, "main");
+	cr_expect_eq(r.groups[0].frames[2].function, r.groups[1].frames[2].function);
+	cr_expect_eq(r.groups[0].frames[2].file, r.groups[1].frames[2].file);
+	lt_reportfile_free(&r);
+}
+
+Test(reportfile, declined_stream_is_read_by_jansson)
+{
+	/* A duplicate "stack" key: jansson keeps the last value, so the streaming reader
+	 * leaves the file to it, and the result is the same as for any other report. */
+	char path[] = "/tmp/lt-dupstack-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	char src[1024];
+	fixture_path(src, sizeof src, "minimal.json");
+	json_t *root = json_load_file(src, 0, NULL);
+	cr_assert_not_null(root);
+	json_object_del(root, "leaks");
+	char *head = json_dumps(root, JSON_COMPACT);
+	head[strlen(head) - 1] = '\0'; /* drop the closing brace */
+	fprintf(f, "%s,\"leaks\":[{\"id\":1,\"kind\":\"memory\",\"class\":\"definitely_lost\","
+		"\"leaked\":true,\"bytes\":8,\"count\":1,\"stack_id\":1,\"stack\":\"x\","
+		"\"stack\":[{\"address\":\"0x1\",\"function\":\"f\",\"file\":null,\"line\":3}]}]}",
+		head);
+	fclose(f);
+	free(head);
+	json_decref(root);
+	struct lt_report r;
+	char err[512];
+	cr_assert_eq(lt_reportfile_load(path, &r, err, sizeof err), 0, "%s", err);
+	unlink(path);
+	cr_expect_null(r.strings);
+	cr_assert_eq(r.ngroups, 1);
+	cr_assert_eq(r.groups[0].nframes, 1);
+	cr_expect_str_eq(r.groups[0].frames[0].function, "f");
+	cr_expect_eq(r.groups[0].frames[0].line, 3);
+	lt_reportfile_free(&r);
+}
+
+Test(reportfile, nesting_deeper_than_jansson_reads_is_refused)
+{
+	/* jansson refuses more than 2048 levels (and frees trees recursively): the streaming
+	 * reader must not accept what it refuses, so the message is jansson's. */
+	char path[] = "/tmp/lt-deep-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	fputs("{\"notes\":", f);
+	for (int i = 0; i < 5000; i++)
+		fputc('[', f);
+	for (int i = 0; i < 5000; i++)
+		fputc(']', f);
+	fputs("}", f);
+	fclose(f);
+	struct lt_report r;
+	char err[512];
+	cr_assert_eq(lt_reportfile_load(path, &r, err, sizeof err), -1);
+	unlink(path);
+	cr_expect(strstr(err, "maximum parsing depth reached") != NULL, "%s", err);
 }

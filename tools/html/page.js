@@ -110,14 +110,15 @@
     });
   }
 
-  /* ---------- flame graph (icicle: root on top, callees below) ---------- */
+  /* ---------- flame graph (icicle: root on top, callees below; or bottom-up: the
+   * allocation site below the root and its callers below it) ---------- */
   var FL = D.flame, FN = FL ? FL.names : [], ROW = 18;
   var canvas = $('flame'), ctx = canvas.getContext('2d');
   var cur = null; // {tree, v (values), x (offsets), depth, end, maxDepth}
   var zoom = 0, search = '';
 
-  function prepare(kind, metric) {
-    var t = FL.trees[kind], n = t.n.length;
+  function prepare(kind, metric, view) {
+    var t = (view === 'bottom-up' ? FL.inverted : FL.trees)[kind], n = t.n.length;
     var v = metric === 'bytes' ? t.b : t.c;
     var x = new Float64Array(n), cursor = new Float64Array(n), depth = new Int32Array(n), end = new Int32Array(n);
     var maxDepth = 0;
@@ -205,7 +206,7 @@
   }
 
   function setupFlame() {
-    var kinds = Object.keys(FL.trees), ks = $('flame-kind'), ms = $('flame-metric');
+    var kinds = Object.keys(FL.trees), ks = $('flame-kind'), ms = $('flame-metric'), vs = $('flame-view');
     if (!kinds.length) { $('flame-wrap').replaceChildren(el('p', 'No groups to draw.', 'muted')); return; }
     kinds.sort(function (a, b) { return (a === 'memory' ? -1 : b === 'memory' ? 1 : a < b ? -1 : a > b ? 1 : 0); });
     kinds.forEach(function (k) { ks.appendChild(el('option', k)).value = k; });
@@ -214,10 +215,23 @@
       var mem = ks.value === 'memory';
       (mem ? ['bytes', 'blocks'] : ['handles', 'bytes']).forEach(function (m) { ms.appendChild(el('option', m)).value = m; });
     }
-    function rebuild() { cur = prepare(ks.value, ms.value); zoom = 0; drawFlame(); }
+    function rebuild() {
+      cur = prepare(ks.value, ms.value, vs.value); zoom = 0; drawFlame();
+      canvas.dataset.view = vs.value;
+    }
     metrics();
+    /* The view is kept in the URL hash (#view=bottom-up), so a reload or a shared link
+     * opens the same one. */
+    var hv = /(?:^#|&)view=([a-z-]+)/.exec(location.hash);
+    if (hv && (hv[1] === 'top-down' || hv[1] === 'bottom-up')) vs.value = hv[1];
     ks.onchange = function () { metrics(); rebuild(); };
     ms.onchange = rebuild;
+    vs.onchange = function () {
+      try {
+        history.replaceState(null, '', vs.value === 'bottom-up' ? '#view=bottom-up' : location.pathname + location.search);
+      } catch (e) { /* a browser that refuses it for file: pages: the view still switches */ }
+      rebuild();
+    };
     $('flame-search').oninput = function () { search = this.value; drawFlame(); };
     $('flame-reset').onclick = function () { zoom = 0; drawFlame(); };
     canvas.onclick = function (ev) {
