@@ -15,14 +15,32 @@
 #define NSHARD (1u << SHARD_BITS)
 #define MIN_CAP 256u        /* slots */
 
+/* A record is split: the probe sequence reads only keys, eight to a cache
+ * line (over 24-byte records a probe at the load the table keeps read up
+ * to three lines), and the value is touched once, at the slot found. */
+struct val {
+	uint64_t size;
+	uint32_t stack;
+	uint32_t ms;
+};
+
 struct shard {
 	lt_lock_t lock;
 	uint32_t count;
 	uint32_t mask;         /* cap - 1; 0 while unallocated */
-	lt_block_t *slots;
+	uintptr_t *keys;       /* 0: empty */
+	struct val *vals;      /* in the same mapping, after the keys */
 	uint64_t bytes;
-	char pad[64 - sizeof(lt_lock_t) - 2 * sizeof(uint32_t) - sizeof(void *) - sizeof(uint64_t)];
+	char pad[64 - sizeof(lt_lock_t) - 2 * sizeof(uint32_t) - 2 * sizeof(void *) - sizeof(uint64_t)];
 } __attribute__((aligned(64)));
+
+#define SLOT_BYTES (sizeof(uintptr_t) + sizeof(struct val))
+
+static inline lt_block_t record_at(const struct shard *s, uint32_t i)
+{
+	lt_block_t b = { s->keys[i], s->vals[i].size, s->vals[i].stack, s->vals[i].ms };
+	return b;
+}
 
 static struct shard shards[NSHARD];
 
@@ -68,23 +86,26 @@ static inline struct shard *shard_of_ptr(uintptr_t p, uint64_t h)
 static int grow(struct shard *s)
 {
 	uint32_t ncap = s->mask ? (s->mask + 1) * 2 : MIN_CAP;
-	lt_block_t *ns = lt_ia_map((size_t)ncap * sizeof(lt_block_t));
-	if (!ns)
+	uintptr_t *nk = lt_ia_map((size_t)ncap * SLOT_BYTES);
+	if (!nk)
 		return -ENOMEM;
+	struct val *nv = (struct val *)(void *)(nk + ncap);
 	uint32_t nmask = ncap - 1;
-	if (s->slots) {
+	if (s->keys) {
 		for (uint32_t i = 0; i <= s->mask; i++) {
-			lt_block_t *b = &s->slots[i];
-			if (!b->ptr)
+			uintptr_t k = s->keys[i];
+			if (!k)
 				continue;
-			uint32_t j = (uint32_t)mix(b->ptr) & nmask;
-			while (ns[j].ptr)
+			uint32_t j = (uint32_t)mix(k) & nmask;
+			while (nk[j])
 				j = (j + 1) & nmask;
-			ns[j] = *b;
+			nk[j] = k;
+			nv[j] = s->vals[i];
 		}
-		lt_ia_unmap(s->slots, (size_t)(s->mask + 1) * sizeof(lt_block_t));
+		lt_ia_unmap(s->keys, (size_t)(s->mask + 1) * SLOT_BYTES);
 	}
-	s->slots = ns;
+	s->keys = nk;
+	s->vals = nv;
 	s->mask = nmask;
 	return 0;
 }
@@ -104,17 +125,17 @@ int lt_heap_add(void *p, size_t size, uint32_t stack)
 		}
 	}
 	uint32_t i = (uint32_t)h & s->mask;
-	while (s->slots[i].ptr && s->slots[i].ptr != key)
+	while (s->keys[i] && s->keys[i] != key)
 		i = (i + 1) & s->mask;
-	lt_block_t *b = &s->slots[i];
-	if (b->ptr == key) {
+	struct val *b = &s->vals[i];
+	if (s->keys[i] == key) {
 		/* the allocator handed out an address we still hold: the free
 		 * went around us (an internal libc free). Replace the record. */
 		s->bytes -= b->size;
 	} else {
 		s->count++;
 	}
-	b->ptr = key;
+	s->keys[i] = key;
 	b->size = size;
 	b->stack = stack;
 	b->ms = now;
@@ -137,16 +158,18 @@ static void remove_at(struct shard *s, uint32_t i)
 	uint32_t j = i;
 	for (;;) {
 		j = (j + 1) & mask;
-		if (!s->slots[j].ptr)
+		uintptr_t k = s->keys[j];
+		if (!k)
 			break;
-		uint32_t home = (uint32_t)mix(s->slots[j].ptr) & mask;
+		uint32_t home = (uint32_t)mix(k) & mask;
 		/* move j back to i when its home is not in (i, j] cyclically */
 		if (((j - home) & mask) >= ((j - i) & mask)) {
-			s->slots[i] = s->slots[j];
+			s->keys[i] = k;
+			s->vals[i] = s->vals[j];
 			i = j;
 		}
 	}
-	s->slots[i].ptr = 0;
+	s->keys[i] = 0;
 	s->count--;
 }
 
@@ -156,7 +179,7 @@ static int lookup(struct shard *s, uintptr_t key, uint64_t h, uint32_t *at)
 		return 0;
 	uint32_t i = (uint32_t)h & s->mask;
 	for (;;) {
-		uintptr_t k = s->slots[i].ptr;
+		uintptr_t k = s->keys[i];
 		if (k == key) {
 			*at = i;
 			return 1;
@@ -179,8 +202,8 @@ int lt_heap_remove(void *p, lt_block_t *out)
 		return 0;
 	}
 	if (out)
-		*out = s->slots[i];
-	s->bytes -= s->slots[i].size;
+		*out = record_at(s, i);
+	s->bytes -= s->vals[i].size;
 	remove_at(s, i);
 	if (LT_UNLIKELY(__atomic_load_n(&lt_api_nignored, __ATOMIC_RELAXED)))
 		lt_api_forget_locked(key);
@@ -212,7 +235,7 @@ int lt_heap_find(void *p, lt_block_t *out)
 	shard_lock(s);
 	found = lookup(s, key, h, &i);
 	if (found && out)
-		*out = s->slots[i];
+		*out = record_at(s, i);
 	shard_unlock(s);
 	return found;
 }
@@ -280,8 +303,8 @@ int lt_heap_snapshot(lt_block_t **out, size_t *n, size_t *map_bytes)
 		if (!s->mask)
 			continue;
 		for (uint32_t j = 0; j <= s->mask && k < total; j++)
-			if (s->slots[j].ptr)
-				arr[k++] = s->slots[j];
+			if (s->keys[j])
+				arr[k++] = record_at(s, j);
 	}
 	*out = arr;
 	*n = k;
@@ -293,8 +316,8 @@ void lt_heap_clear(void)
 {
 	for (unsigned i = 0; i < NSHARD; i++) {
 		struct shard *s = &shards[i];
-		if (s->slots)
-			memset(s->slots, 0, (size_t)(s->mask + 1) * sizeof(lt_block_t));
+		if (s->keys)
+			memset(s->keys, 0, (size_t)(s->mask + 1) * sizeof(uintptr_t));
 		s->count = 0;
 		s->bytes = 0;
 	}
@@ -308,8 +331,8 @@ void lt_heap_mark_inherited(void)
 		if (!s->mask)
 			continue;
 		for (uint32_t j = 0; j <= s->mask; j++)
-			if (s->slots[j].ptr)
-				s->slots[j].stack |= LT_BLOCK_INHERITED;
+			if (s->keys[j])
+				s->vals[j].stack |= LT_BLOCK_INHERITED;
 	}
 }
 
@@ -318,6 +341,6 @@ size_t lt_heap_table_bytes(void)
 	size_t b = 0;
 	for (unsigned i = 0; i < NSHARD; i++)
 		if (shards[i].mask)
-			b += (size_t)(shards[i].mask + 1) * sizeof(lt_block_t);
+			b += (size_t)(shards[i].mask + 1) * SLOT_BYTES;
 	return b;
 }
