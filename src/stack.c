@@ -283,12 +283,51 @@ static uint32_t intern_walk(const uintptr_t *pc, int n)
  * The tracer adds three frames (the hook, track, lt_stack_capture) and
  * libstdc++ one more (operator new): ask for just those beyond depth,
  * every frame walked costs ~8 ns. */
+/* libunwind blocks every signal around each lookup of a frame's unwind
+ * table and restores the mask after: two system calls for every frame its
+ * per-thread frame cache does not know (all of them in a fill, which
+ * steps). While a walk of ours runs, the sigprocmask hook (hooks/signal.c)
+ * asks lt_stack_walk_sigmask instead: the first call blocks every signal
+ * for real, once; the rest are answered without a system call; the walk's
+ * end restores the mask. libunwind's protection holds for the whole walk,
+ * at two system calls a walk at most, none when every frame is cached. */
+LT_TLS int lt_stack_masking;             /* 1: in a walk; 2: signals blocked */
+static LT_TLS sigset_t walk_saved_mask;
+
+static inline void walk_begin(void)
+{
+	lt_stack_masking = 1;
+}
+
+static inline void walk_end(void)
+{
+	if (lt_stack_masking == 2)
+		lt_sys_sigmask(SIG_SETMASK, &walk_saved_mask, NULL);
+	lt_stack_masking = 0;
+}
+
+int lt_stack_walk_sigmask(sigset_t *old)
+{
+	if (lt_stack_masking == 1) {
+		sigset_t all;
+		sigfillset(&all);
+		if (lt_sys_sigmask(SIG_SETMASK, &all, &walk_saved_mask) != 0)
+			return -1;
+		lt_stack_masking = 2;
+	}
+	if (old)
+		*old = walk_saved_mask;
+	return 0;
+}
+
 static LT_NOINLINE uint32_t walk_backtrace(void)
 {
 	void *buf[LT_STACK_MAX_DEPTH + 8];
 	/* buf[0] is this function, one more tracer frame than a fill's walk
 	 * (which starts at lt_stack_capture): one more frame asked for */
+	walk_begin();
 	int n = unw_backtrace(buf, capture_depth + 5);
+	walk_end();
 	return intern_walk((const uintptr_t *)buf, n);
 }
 
@@ -316,7 +355,7 @@ static LT_NOINLINE uint32_t walk_backtrace(void)
  * stack_cache=verify walks on every hit as well and counts disagreements.
  *
  * A fill costs ~4 us (unw_step with libunwind's signal masking folded
- * into one pair, hooks/signal.c), a walk ~0.15 us, a hit ~0.01 us: a key
+ * into one pair, see walk_begin), a walk ~0.15 us, a hit ~0.01 us: a key
  * is filled only on its second miss, and only while the thread's hits have
  * paid for its fills (credit), so a thread whose stacks never recur costs
  * what it costs without the cache. */
@@ -358,8 +397,6 @@ struct sc {
 static int cache_mode;                  /* LT_STACK_CACHE_* */
 static LT_TLS struct sc *sc_mine;
 static LT_TLS int sc_gone;              /* the thread's cache was freed at its exit */
-LT_TLS int lt_stack_filling;
-LT_TLS const sigset_t *lt_stack_fill_mask;
 static pthread_key_t sc_key;
 static int sc_key_ok;
 static _Atomic uint64_t st_hits, st_misses, st_fills, st_verified, st_mismatches;
@@ -437,10 +474,7 @@ static int sc_note(struct sc_entry *e, uintptr_t anchor, uintptr_t slot)
 
 /* Walk step by step from the caller's frame (lt_stack_capture at its one
  * call of this function), noting the slots each step reads in e. Returns
- * the interned id; *cacheable says whether e may be used. libunwind masks
- * signals around each frame lookup (two system calls a frame); the hook
- * in hooks/signal.c answers those calls without a system call while
- * lt_stack_filling is set, all signals being blocked here once instead. */
+ * the interned id; *cacheable says whether e may be used. */
 static LT_NOINLINE uint32_t sc_fill(struct sc_entry *e, uintptr_t anchor, int *cacheable)
 {
 	uintptr_t pc[LT_STACK_MAX_DEPTH + 8];
@@ -448,15 +482,8 @@ static LT_NOINLINE uint32_t sc_fill(struct sc_entry *e, uintptr_t anchor, int *c
 	unw_cursor_t cur;
 	int want = capture_depth + 4;
 	int n = 0, ok = 1;
-	sigset_t all, old;
-	sigfillset(&all);
 	e->n = 0;
-	if (lt_sys_sigmask(SIG_SETMASK, &all, &old) != 0) {
-		*cacheable = 0;
-		return walk_backtrace();
-	}
-	lt_stack_fill_mask = &old;
-	lt_stack_filling = 1;
+	walk_begin();
 	if (unw_getcontext(&uc) != 0 || unw_init_local(&cur, &uc) != 0 || unw_step(&cur) <= 0) {
 		ok = -1;
 		goto out;
@@ -503,8 +530,7 @@ static LT_NOINLINE uint32_t sc_fill(struct sc_entry *e, uintptr_t anchor, int *c
 		}
 	}
 out:
-	lt_stack_filling = 0;
-	lt_sys_sigmask(SIG_SETMASK, &old, NULL);
+	walk_end();
 	if (ok < 0) {
 		*cacheable = 0;
 		return walk_backtrace();

@@ -48,13 +48,14 @@ struct lt_stack_cache_stats {
 /* Counts so far; hits of other threads are added in batches of 256. */
 void lt_stack_cache_stats(struct lt_stack_cache_stats *st);
 
-/* Set while this thread fills a cache entry with every signal blocked:
- * sigprocmask (hooks/signal.c) then answers libunwind with the mask saved
- * in lt_stack_fill_mask instead of a system call. */
+/* Non-zero while this thread walks its stack with libunwind: the
+ * sigprocmask hook then calls lt_stack_walk_sigmask, which blocks every
+ * signal once for the whole walk and answers libunwind's own masking
+ * without a system call (stack.c). -1: pass the call through. */
 #include <signal.h>
 #include "lt.h"
-extern LT_TLS int lt_stack_filling;
-extern LT_TLS const sigset_t *lt_stack_fill_mask;
+extern LT_TLS int lt_stack_masking;
+int lt_stack_walk_sigmask(sigset_t *old);
 
 void lt_stack_prefork(void);
 void lt_stack_postfork(void);

@@ -30,17 +30,13 @@ LT_EXPORT sighandler_t signal(int signo, sighandler_t handler)
 	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
 }
 
-/* sigprocmask passes through, except inside a stack-cache fill (stack.c):
- * there every signal is already blocked and libunwind's own masking around
- * each frame lookup (two system calls a frame) is answered from the mask
- * the fill saved, which is what the kernel would answer. */
+/* sigprocmask passes through, except while this thread walks its stack
+ * (stack.c, lt_stack_walk_sigmask): libunwind's masking around each frame
+ * lookup is then folded into one block for the whole walk. */
 LT_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
-	if (LT_UNLIKELY(lt_stack_filling)) {
-		if (old)
-			*old = *lt_stack_fill_mask;
+	if (LT_UNLIKELY(lt_stack_masking) && lt_stack_walk_sigmask(old) == 0)
 		return 0;
-	}
 	if (LT_LIKELY(lt_real.sigprocmask != NULL))
 		return lt_real.sigprocmask(how, set, old);
 	int r = lt_sys_sigmask(how, set, old);

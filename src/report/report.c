@@ -218,6 +218,12 @@ static void symbolize_groups(lt_report_t *r, lt_sym_t *sym)
 		const lt_stack_t *st = lt_stack_get(g->key.stack);
 		if (!st)
 			continue;
+		/* a text-only report prints the frames of the groups it shows,
+		 * nothing else: the rest (still reachable blocks, by default)
+		 * are not symbolized - most of an exit report's time on a
+		 * program with many such groups */
+		if (lt_opt.format == LT_FMT_TEXT && !g->leaked && !lt_text_shows(&view, g))
+			continue;
 		lt_frame_t tmp[LT_STACK_MAX_DEPTH * 4];
 		/* separate debug files are read for what a person looks at:
 		 * counted leaks, groups the text shows, or everything on request */
