@@ -23,6 +23,7 @@
 #include <link.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #include "intalloc.h"
 #include "lt.h"
@@ -323,10 +324,12 @@ int lt_stack_walk_sigmask(sigset_t *old)
 static LT_NOINLINE uint32_t walk_backtrace(void)
 {
 	void *buf[LT_STACK_MAX_DEPTH + 8];
-	/* buf[0] is this function, one more tracer frame than a fill's walk
-	 * (which starts at lt_stack_capture): one more frame asked for */
+	/* the tracer's frames come first - this function, the cache's
+	 * (sc_miss, sc_verify), lt_stack_capture, the hook's two, operator
+	 * new - and are trimmed: ask for six beyond depth, every frame walked
+	 * costs ~8 ns */
 	walk_begin();
-	int n = unw_backtrace(buf, capture_depth + 5);
+	int n = unw_backtrace(buf, capture_depth + 6);
 	walk_end();
 	return intern_walk((const uintptr_t *)buf, n);
 }
@@ -356,20 +359,23 @@ static LT_NOINLINE uint32_t walk_backtrace(void)
  *
  * A fill costs ~4 us (unw_step with libunwind's signal masking folded
  * into one pair, see walk_begin), a walk ~0.15 us, a hit ~0.01 us: a key
- * is filled only on its second miss, and only while the thread's hits have
- * paid for its fills (credit), so a thread whose stacks never recur costs
- * what it costs without the cache. */
+ * is filled only when its walked stack missed there before, and only while
+ * the thread's hits have paid for its fills (credit), so a thread whose
+ * stacks never recur costs what it costs without the cache. */
 #define SC_SETS 8
 #define SC_WAYS 8
 #define SC_CHECKS 40
 #define SC_GHOSTS 64
-/* credit: a hit earns SC_HIT_CREDIT, any other capture 1, a fill costs
- * SC_FILL_COST: fills are paid back by 16 hits, or take at most 1/512th of
- * a thread's captures (~0.5 ns a capture) when nothing recurs */
-#define SC_HIT_CREDIT 32
-#define SC_FILL_COST (16 * SC_HIT_CREDIT)
-#define SC_CREDIT_START (SC_SETS * SC_WAYS * SC_FILL_COST)
-#define SC_CREDIT_MAX (1L << 30)
+/* credit, in nanoseconds of walking: a hit earns the walk it saved
+ * (SC_HIT_NS, the low end of unw_backtrace's cost), any other capture
+ * SC_MISS_NS, and a fill costs what it took, timed - ~4 us alone, much
+ * more when threads contend for the loader lock libunwind's lookups
+ * take. Fills never cost more than the hits they bring (plus 3% of the
+ * walks when nothing recurs), whatever the program does. */
+#define SC_HIT_NS 100
+#define SC_MISS_NS 4
+#define SC_CREDIT_START (256 * 1000L)              /* ~64 fills to start */
+#define SC_CREDIT_MAX (10 * 1000 * 1000L)          /* 10 ms banked at most */
 #define SC_HITS_BATCH 256
 
 struct sc_check {
@@ -480,7 +486,7 @@ static LT_NOINLINE uint32_t sc_fill(struct sc_entry *e, uintptr_t anchor, int *c
 	uintptr_t pc[LT_STACK_MAX_DEPTH + 8];
 	unw_context_t uc;
 	unw_cursor_t cur;
-	int want = capture_depth + 4;
+	int want = capture_depth + 6;
 	int n = 0, ok = 1;
 	e->n = 0;
 	walk_begin();
@@ -492,11 +498,18 @@ static LT_NOINLINE uint32_t sc_fill(struct sc_entry *e, uintptr_t anchor, int *c
 	 * registers the anchor fixes (its rbp is the anchor itself) */
 	uintptr_t rbp_slot = 0;
 	int rbp_checked = 1;
+	int lead = 1;        /* still in the tracer's leading frames */
+	int own = 0;         /* frames of the program so far */
 	for (;;) {
 		unw_word_t ip;
 		unw_get_reg(&cur, UNW_REG_IP, &ip);
 		pc[n++] = ip;
-		if (n >= want)
+		if (lead && !lt_stack_is_tracer_pc(ip))
+			lead = 0;
+		if (!lead)
+			own++;
+		/* depth frames of the program, as intern_walk keeps them */
+		if (own >= capture_depth || n >= want)
 			break;
 		if (unw_is_signal_frame(&cur) > 0)
 			ok = 0;
@@ -543,21 +556,27 @@ static LT_NOINLINE uint32_t sc_miss(struct sc *c, uintptr_t anchor, uintptr_t hi
 				    struct sc_entry *set, unsigned s)
 {
 	atomic_fetch_add_explicit(&st_misses, 1, memory_order_relaxed);
-	uint64_t k = sc_key_hash(anchor, hint);
+	uint32_t walked = walk_backtrace();
+	/* fill only for a stack seen missing before from the same place:
+	 * one that recurs there, not merely a busy stack position */
+	uint64_t k = sc_key_hash(anchor, hint) ^ ((uint64_t)walked * 0x9E3779B97F4A7C15ull);
 	uint64_t *g = &c->ghost[(k >> 7) & (SC_GHOSTS - 1)];
-	c->credit++;
-	if (*g != k || c->credit < SC_FILL_COST) {
+	c->credit += SC_MISS_NS;
+	if (*g != k || c->credit <= 0 || !walked) {
 		*g = k;
-		return walk_backtrace();
+		return walked;
 	}
 	*g = 0;
-	c->credit -= SC_FILL_COST;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	atomic_fetch_add_explicit(&st_fills, 1, memory_order_relaxed);
 	struct sc_entry *e = &set[c->next[s]];
 	c->next[s] = (unsigned char)((c->next[s] + 1) % SC_WAYS);
 	e->anchor = 0;
 	int cacheable = 0;
 	uint32_t id = sc_fill(e, anchor, &cacheable);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	c->credit -= (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
 	if (cacheable && id) {
 		e->hint = hint;
 		e->id = id;
@@ -596,7 +615,7 @@ __attribute__((noinline, optimize("no-omit-frame-pointer"))) uint32_t lt_stack_c
 	for (int w = 0; w < SC_WAYS; w++) {
 		if (sc_valid(&set[w], anchor, hint)) {
 			if (c->credit < SC_CREDIT_MAX)
-				c->credit += SC_HIT_CREDIT;
+				c->credit += SC_HIT_NS;
 			if (++c->hits == SC_HITS_BATCH) {
 				atomic_fetch_add_explicit(&st_hits, SC_HITS_BATCH, memory_order_relaxed);
 				c->hits = 0;
