@@ -62,9 +62,18 @@ static inline int lt_guard_enter(void)
 /* Remove and release every deferred block (called with no shard lock). */
 void lt_guard_drain(void);
 
+/* A termination signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) that arrived
+ * while this thread was inside the tracer (signal.c): its report waits
+ * for the tracer's locks this thread may hold, so it is raised again, at
+ * this thread, when the guard is released. */
+extern LT_TLS int lt_guard_pending_sig;
+void lt_guard_raise_pending(void);
+
 static inline void lt_guard_exit(void)
 {
 	lt_guard_depth = 0;
+	if (LT_UNLIKELY(lt_guard_pending_sig))
+		lt_guard_raise_pending();
 }
 
 /* Unconditional hold for tracer-internal work (nests). */
@@ -75,7 +84,8 @@ static inline void lt_guard_hold(void)
 
 static inline void lt_guard_release(void)
 {
-	lt_guard_depth--;
+	if (--lt_guard_depth == 0 && LT_UNLIKELY(lt_guard_pending_sig))
+		lt_guard_raise_pending();
 }
 
 #endif

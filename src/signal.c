@@ -92,6 +92,15 @@ static void fatal_handler(int sig, siginfo_t *si, void *uc)
 	(void)uc;
 	int self = lt_sys_gettid();
 	int expect = 0;
+	/* A termination signal sent while this thread was inside the tracer
+	 * (a hook, a stack walk): the report needs locks this thread may hold,
+	 * so it is taken up again when the thread leaves the tracer
+	 * (guard.h). A fault there is the tracer's own: no report. */
+	if (lt_guard_depth && self != atomic_load(&helper_tid) &&
+	    (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT)) {
+		lt_guard_pending_sig = sig;
+		return;
+	}
 	/* Report only when the helper can do it: not from the helper itself,
 	 * not for a fault inside the tracer (its state may be what broke), and
 	 * once per process. */

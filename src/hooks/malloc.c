@@ -56,10 +56,9 @@ static inline int forget(void *p, lt_block_t *rec)
 {
 	if (!mem_tracing())
 		return 0;
-	int was = lt_guard_depth;
-	lt_guard_depth = was + 1;
+	lt_guard_hold();
 	int found = lt_heap_remove(p, rec);
-	lt_guard_depth = was;
+	lt_guard_release();
 	if (!found)
 		lt_heap_count_unknown_free();
 	return found;
@@ -193,9 +192,9 @@ LT_EXPORT void *realloc(void *p, size_t n)
 		/* failure leaves p allocated (or realloc(p, 0) freed it) */
 		if (had && n != 0) {
 			int e = errno;
-			lt_guard_depth++;
+			lt_guard_hold();
 			lt_heap_add(p, old.size, old.stack);
-			lt_guard_depth--;
+			lt_guard_release();
 			errno = e;
 		}
 		return NULL;

@@ -20,6 +20,11 @@
  *                  returns, which ends the child (glibc's exit(0) when
  *                  its last thread ends); the parent's thread waits for it
  *                  (at most 10 s, then kills it) and prints how it ended.
+ *   term_in_hook   a worker allocates and frees in a loop (inside the
+ *                  tracer's malloc hooks most of the time) while main,
+ *                  blocking SIGTERM itself, sends SIGTERM to the process:
+ *                  only the worker can take it. Natively: killed by
+ *                  SIGTERM (the test checks the status and the report).
  *   count_fds      prints the descriptors fstat finds below
  *                  sysconf(_SC_OPEN_MAX) and those /proc/self/fd lists.
  * memcheck (valgrind 3.19, --leak-check=full --show-leak-kinds=all):
@@ -137,6 +142,17 @@ static void count_fds(void)
 	printf("\n");
 }
 
+static void *churn(void *arg)
+{
+	(void)arg;
+	for (unsigned long i = 0;; i++) {
+		void *p = malloc(16 + i % 512);
+		sink += (unsigned long)p & 1;
+		free(p);
+	}
+	return NULL;
+}
+
 static void *forker(void *arg)
 {
 	(void)arg;
@@ -170,6 +186,18 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 2; i++)
 			pthread_create(&t, NULL, worker, NULL);
 		pthread_exit(NULL);
+	} else if (!strcmp(mode, "term_in_hook")) {
+		/* the worker first: it must not inherit main's mask */
+		pthread_t t;
+		pthread_create(&t, NULL, churn, NULL);
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);
+		nap_ms(50);
+		kill(getpid(), SIGTERM);
+		for (;;)
+			pause();
 	} else if (!strcmp(mode, "pthread_exit_wait")) {
 		pthread_t t;
 		pthread_create(&t, NULL, waiter, NULL);
