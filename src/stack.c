@@ -365,7 +365,7 @@ static LT_NOINLINE uint32_t walk_backtrace(void)
 #define SC_SETS 8
 #define SC_WAYS 8
 #define SC_CHECKS 40
-#define SC_GHOSTS 64
+#define SC_GHOSTS 1024              /* stacks walked lately, by place and stack */
 /* credit, in nanoseconds of walking: a hit earns the walk it saved
  * (SC_HIT_NS, the low end of unw_backtrace's cost), any other capture
  * SC_MISS_NS, and a fill costs what it took, timed - ~4 us alone, much
