@@ -95,6 +95,31 @@ static int self_text_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+/* libunwind's own text: the signal masking folded during a walk is its */
+static uintptr_t unw_lo, unw_hi;
+
+struct text_range {
+	uintptr_t at, lo, hi;
+};
+
+static int text_of_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct text_range *t = data;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (t->at >= lo && t->at - lo < ph->p_memsz) {
+			t->lo = lo;
+			t->hi = lo + ph->p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void add_symbol_range(const char *name)
 {
 	/* not dlsym: a name no object defines makes dlsym allocate its error
@@ -125,6 +150,11 @@ void lt_stack_init(int depth)
 	if (unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE))
 		lt_log_warn("libunwind caching policy could not be set");
 	dl_iterate_phdr(self_text_cb, (void *)(uintptr_t)&lt_stack_init);
+	struct text_range unw = { (uintptr_t)&unw_backtrace, 0, 0 };
+	if (dl_iterate_phdr(text_of_cb, &unw)) {
+		unw_lo = unw.lo;
+		unw_hi = unw.hi;
+	}
 	/* operator new and friends (libstdc++ may not be loaded: then these
 	 * are absent and C++ is not in the picture) */
 	static const char *const news[] = {
@@ -307,8 +337,13 @@ static inline void walk_end(void)
 	lt_stack_masking = 0;
 }
 
-int lt_stack_walk_sigmask(sigset_t *old)
+int lt_stack_walk_sigmask(uintptr_t caller, sigset_t *old)
 {
+	/* only libunwind's calls: a program's signal handler that runs
+	 * before the first of them (signals are not blocked yet) and calls
+	 * sigprocmask gets the real thing */
+	if (caller < unw_lo || caller >= unw_hi)
+		return -1;
 	if (lt_stack_masking == 1) {
 		sigset_t all;
 		sigfillset(&all);

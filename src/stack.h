@@ -49,13 +49,14 @@ struct lt_stack_cache_stats {
 void lt_stack_cache_stats(struct lt_stack_cache_stats *st);
 
 /* Non-zero while this thread walks its stack with libunwind: the
- * sigprocmask hook then calls lt_stack_walk_sigmask, which blocks every
- * signal once for the whole walk and answers libunwind's own masking
- * without a system call (stack.c). -1: pass the call through. */
+ * sigprocmask hook then calls lt_stack_walk_sigmask with its caller's
+ * address, which, for a call from libunwind, blocks every signal once for
+ * the whole walk and answers libunwind's own masking without a system
+ * call (stack.c). -1: pass the call through. */
 #include <signal.h>
 #include "lt.h"
 extern LT_TLS int lt_stack_masking;
-int lt_stack_walk_sigmask(sigset_t *old);
+int lt_stack_walk_sigmask(uintptr_t caller, sigset_t *old);
 
 void lt_stack_prefork(void);
 void lt_stack_postfork(void);

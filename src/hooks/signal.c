@@ -35,7 +35,8 @@ LT_EXPORT sighandler_t signal(int signo, sighandler_t handler)
  * lookup is then folded into one block for the whole walk. */
 LT_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
-	if (LT_UNLIKELY(lt_stack_masking) && lt_stack_walk_sigmask(old) == 0)
+	if (LT_UNLIKELY(lt_stack_masking) &&
+	    lt_stack_walk_sigmask((uintptr_t)__builtin_return_address(0), old) == 0)
 		return 0;
 	if (LT_LIKELY(lt_real.sigprocmask != NULL))
 		return lt_real.sigprocmask(how, set, old);
