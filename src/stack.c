@@ -332,8 +332,16 @@ static inline void walk_begin(void)
 
 static inline void walk_end(void)
 {
-	if (lt_stack_masking == 2)
-		lt_sys_sigmask(SIG_SETMASK, &walk_saved_mask, NULL);
+	if (lt_stack_masking == 2) {
+		sigset_t cur;
+		lt_sys_sigmask(SIG_SETMASK, &walk_saved_mask, &cur);
+		/* the block was made inside a program's signal handler that
+		 * used libunwind before ours did (a profiler's SIGPROF), and
+		 * its return restored the walk's mask: that one is right */
+		if (!sigismember(&cur, SIGHUP) || !sigismember(&cur, SIGALRM) ||
+		    !sigismember(&cur, SIGPROF))
+			lt_sys_sigmask(SIG_SETMASK, &cur, NULL);
+	}
 	lt_stack_masking = 0;
 }
 

@@ -202,3 +202,28 @@ Test(stackcache, saved_frame_pointer_tells_paths_apart)
 	lt_e2e_free(&r);
 	same_stacks_on_and_off("stack_alias", 3200, 400);
 }
+
+/* A SIGPROF handler that walks with libunwind lands inside the tracer's
+ * walks (prof_unwind.c): the thread's signal mask is the program's at the
+ * end, as natively. Before walk_end checked for it, the profiler's walk
+ * inside the tracer's left SIGPROF blocked (4 runs of 4). */
+Test(stackcache, profiler_walking_in_a_signal_handler_keeps_its_mask)
+{
+	const char *modes[] = { "stack_cache=off", "stack_cache=on" };
+	for (int m = 0; m < 2; m++) {
+		for (int run = 0; run < 3; run++) {
+			lt_run_t r = {0};
+			char *argv_[] = { NULL };
+			cr_assert_eq(lt_e2e_run(&r, "prof_unwind", modes[m], argv_), 0);
+			cr_assert_eq(r.status, 0, "%s: status %d; stderr: %s", modes[m], r.status, r.err);
+			cr_assert_str_eq(r.out, "mask ok\n", "%s, run %d", modes[m], run);
+			cr_assert_eq(lt_e2e_summary(&r, "leaked_bytes"), 0);
+			lt_e2e_free(&r);
+		}
+	}
+	lt_run_t n = {0};
+	char *argv_[] = { NULL };
+	cr_assert_eq(lt_e2e_run_native(&n, "prof_unwind", argv_), 0);
+	cr_assert_str_eq(n.out, "mask ok\n");
+	lt_e2e_free(&n);
+}
