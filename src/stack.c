@@ -73,31 +73,10 @@ int lt_stack_is_tracer_pc(uintptr_t pc)
 	return 0;
 }
 
-static int self_text_cb(struct dl_phdr_info *info, size_t size, void *data)
-{
-	(void)size;
-	uintptr_t me = (uintptr_t)data;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-			continue;
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-		uintptr_t hi = lo + ph->p_memsz;
-		if (me >= lo && me < hi && ntrim < MAX_TRIM) {
-			shim_lo = lo;
-			shim_hi = hi;
-			trim[ntrim].lo = lo;
-			trim[ntrim].hi = hi;
-			ntrim++;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /* libunwind's own text: the signal masking folded during a walk is its */
 static uintptr_t unw_lo, unw_hi;
 
+/* The executable segment of the loaded object that holds address at. */
 struct text_range {
 	uintptr_t at, lo, hi;
 };
@@ -149,7 +128,14 @@ void lt_stack_init(int depth)
 	 * frame cache (same speed either way). */
 	if (unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE))
 		lt_log_warn("libunwind caching policy could not be set");
-	dl_iterate_phdr(self_text_cb, (void *)(uintptr_t)&lt_stack_init);
+	struct text_range me = { (uintptr_t)&lt_stack_init, 0, 0 };
+	if (dl_iterate_phdr(text_of_cb, &me) && ntrim < MAX_TRIM) {
+		shim_lo = me.lo;
+		shim_hi = me.hi;
+		trim[ntrim].lo = me.lo;
+		trim[ntrim].hi = me.hi;
+		ntrim++;
+	}
 	struct text_range unw = { (uintptr_t)&unw_backtrace, 0, 0 };
 	if (dl_iterate_phdr(text_of_cb, &unw)) {
 		unw_lo = unw.lo;
@@ -310,10 +296,6 @@ static uint32_t intern_walk(const uintptr_t *pc, int n)
 	return lt_stack_intern(pc + i, (uint32_t)depth);
 }
 
-/* The full walk: libunwind's unw_backtrace from lt_stack_capture's frame.
- * The tracer adds three frames (the hook, track, lt_stack_capture) and
- * libstdc++ one more (operator new): ask for just those beyond depth,
- * every frame walked costs ~8 ns. */
 /* libunwind blocks every signal around each lookup of a frame's unwind
  * table and restores the mask after: two system calls for every frame its
  * per-thread frame cache does not know (all of them in a fill, which
@@ -364,6 +346,7 @@ int lt_stack_walk_sigmask(uintptr_t caller, sigset_t *old)
 	return 0;
 }
 
+/* The full walk: libunwind's unw_backtrace, interned. */
 static LT_NOINLINE uint32_t walk_backtrace(void)
 {
 	void *buf[LT_STACK_MAX_DEPTH + 8];
@@ -521,9 +504,10 @@ static int sc_note(struct sc_entry *e, uintptr_t anchor, uintptr_t slot)
 	return 0;
 }
 
-/* Walk step by step from the caller's frame (lt_stack_capture at its one
- * call of this function), noting the slots each step reads in e. Returns
- * the interned id; *cacheable says whether e may be used. */
+/* Walk step by step from the caller's frame (lt_stack_capture, through
+ * sc_miss), noting the slots each step reads in e. Returns the interned
+ * id, 0 when the walk could not start; *cacheable says whether e may be
+ * used. */
 static LT_NOINLINE uint32_t sc_fill(struct sc_entry *e, uintptr_t anchor, int *cacheable)
 {
 	uintptr_t pc[LT_STACK_MAX_DEPTH + 8];
@@ -587,12 +571,8 @@ static LT_NOINLINE uint32_t sc_fill(struct sc_entry *e, uintptr_t anchor, int *c
 	}
 out:
 	walk_end();
-	if (ok < 0) {
-		*cacheable = 0;
-		return walk_backtrace();
-	}
-	*cacheable = ok;
-	return intern_walk(pc, n);
+	*cacheable = ok > 0;
+	return ok < 0 ? 0 : intern_walk(pc, n);
 }
 
 static LT_NOINLINE uint32_t sc_miss(struct sc *c, uintptr_t anchor, uintptr_t hint,
@@ -623,12 +603,14 @@ static LT_NOINLINE uint32_t sc_miss(struct sc *c, uintptr_t anchor, uintptr_t hi
 	uint32_t id = sc_fill(e, anchor, &cacheable);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	c->credit -= (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
-	if (cacheable && id) {
+	/* the fill's steps and unw_backtrace agree (stack_cache=verify
+	 * checks every hit): an entry is kept only when they did here too */
+	if (cacheable && id == walked) {
 		e->hint = hint;
 		e->id = id;
 		e->anchor = anchor;
 	}
-	return id;
+	return walked;
 }
 
 static LT_NOINLINE uint32_t sc_verify(uint32_t id)
