@@ -45,9 +45,9 @@ __attribute__((format(printf, 3, 4))) static void fail(struct vctx *v, const cha
 	va_end(ap);
 }
 
-static const char *type_name(const json_t *j)
+const char *lt_reportfile_type_name(json_type t)
 {
-	switch (json_typeof(j)) {
+	switch (t) {
 	case JSON_OBJECT: return "an object";
 	case JSON_ARRAY: return "an array";
 	case JSON_STRING: return "a string";
@@ -58,6 +58,11 @@ static const char *type_name(const json_t *j)
 	case JSON_NULL: return "null";
 	}
 	return "?";
+}
+
+static const char *type_name(const json_t *j)
+{
+	return lt_reportfile_type_name(json_typeof(j));
 }
 
 /* Builds "PARENT.KEY" into BUF for messages. */

@@ -90,6 +90,10 @@ void lt_reportfile_free(struct lt_report *r);
 
 const char *lt_reportfile_class_name(enum lt_class c);
 
+/* A JSON type as the loaders' messages name it ("an object", "an
+ * integer", ...): the streaming reader words its errors as this one. */
+const char *lt_reportfile_type_name(json_type t);
+
 /* The match key of a group: kind, class, and (function, file, line) of every frame, or the
  * stack_id when every frame is unsymbolized. Returns a malloc'ed NUL-terminated string in
  * which each field is length-prefixed so no name can fake a separator. */

@@ -82,21 +82,6 @@ static int push(struct ctx *c, enum role role, json_t *j)
 	return 0;
 }
 
-static const char *type_name(int t)
-{
-	switch (t) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "?";
-}
-
 static struct lt_stream_stack *cur_stack(struct ctx *c)
 {
 	return &c->out->stacks[c->group];
@@ -127,7 +112,7 @@ __attribute__((format(printf, 4, 5))) static void frame_fail(struct ctx *c, size
 static void frame_not_object(struct ctx *c, int type)
 {
 	struct level *l = top(c);
-	frame_fail(c, l->index++, NULL, "expected an object, got %s", type_name(type));
+	frame_fail(c, l->index++, NULL, "expected an object, got %s", lt_reportfile_type_name(type));
 }
 
 /* The frame just closed, checked as parse_frame checks a jansson frame object. */
@@ -153,7 +138,7 @@ static int finish_frame(struct ctx *c, size_t fi)
 				break;
 			if (x->type != JSON_STRING) {
 				frame_fail(c, fi, frame_keys[k], "expected a string%s, got %s",
-					   nullable ? " or null" : "", type_name(x->type));
+					   nullable ? " or null" : "", lt_reportfile_type_name(x->type));
 				break;
 			}
 			if (k == F_ADDRESS)
@@ -168,7 +153,7 @@ static int finish_frame(struct ctx *c, size_t fi)
 		}
 		case F_LINE:
 			if (x->type != JSON_INTEGER)
-				frame_fail(c, fi, "line", "expected an integer, got %s", type_name(x->type));
+				frame_fail(c, fi, "line", "expected an integer, got %s", lt_reportfile_type_name(x->type));
 			else if (x->i < 0)
 				frame_fail(c, fi, "line", "expected a non-negative integer, got %lld", x->i);
 			else
@@ -177,7 +162,7 @@ static int finish_frame(struct ctx *c, size_t fi)
 		case F_INLINED:
 			if (x->type != JSON_TRUE && x->type != JSON_FALSE)
 				frame_fail(c, fi, "inlined", "expected a boolean, got %s",
-					   type_name(x->type));
+					   lt_reportfile_type_name(x->type));
 			else
 				f.inlined = x->b;
 			break;
