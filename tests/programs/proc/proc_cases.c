@@ -35,17 +35,17 @@
  *   blocks definitely lost (main_leak inherited, worker_leak), status 0;
  *   the parent, 48 bytes in main_leak. */
 #include <sys/wait.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "count_fds.h"
 
 static volatile unsigned long sink;
 static volatile int handled, handled_tid;
@@ -113,34 +113,6 @@ static void on_usr1(int sig)
 	handled_tid = (int)syscall(SYS_gettid);
 }
 
-static void count_fds(void)
-{
-	long max = sysconf(_SC_OPEN_MAX);
-	struct stat st;
-	printf("fstat:");
-	for (long fd = 0; fd < max; fd++)
-		if (fstat((int)fd, &st) == 0)
-			printf(" %ld", fd);
-	printf("\n/proc/self/fd:");
-	DIR *d = opendir("/proc/self/fd");
-	int self = dirfd(d);
-	int fds[4096], n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) && n < 4096)
-		if (e->d_name[0] != '.' && atoi(e->d_name) != self)
-			fds[n++] = atoi(e->d_name);
-	closedir(d);
-	for (int i = 0; i < n; i++)   /* listing order is the kernel's */
-		for (int j = i + 1; j < n; j++)
-			if (fds[j] < fds[i]) {
-				int t = fds[i];
-				fds[i] = fds[j];
-				fds[j] = t;
-			}
-	for (int i = 0; i < n; i++)
-		printf(" %d", fds[i]);
-	printf("\n");
-}
 
 static void *churn(void *arg)
 {

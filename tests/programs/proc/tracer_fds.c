@@ -13,13 +13,13 @@
  *   nounwind: 40 bytes in 1 block definitely lost, at malloc,
  *   no_unwind_alloc (nounwind_part.c:13), nounwind_caller, main; nothing
  *   else in use at exit. */
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "count_fds.h"
 
 void *no_unwind_alloc(size_t n);
 static volatile unsigned long sink;
@@ -39,38 +39,7 @@ static void *churn(void *arg)
 	return NULL;
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
 
-static void count_fds(void)
-{
-	long max = sysconf(_SC_OPEN_MAX);
-	struct stat st;
-	printf("fstat:");
-	for (long fd = 0; fd < max; fd++)
-		if (fstat((int)fd, &st) == 0)
-			printf(" %ld", fd);
-	printf("\n/proc/self/fd:");
-	DIR *d = opendir("/proc/self/fd");
-	if (!d) {
-		printf(" cannot list\n");
-		return;
-	}
-	int self = dirfd(d);
-	static int fds[65536];
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) && n < 65536)
-		if (e->d_name[0] != '.' && atoi(e->d_name) != self)
-			fds[n++] = atoi(e->d_name);
-	closedir(d);
-	qsort(fds, (size_t)n, sizeof fds[0], cmp_int);  /* listing order is the kernel's */
-	for (int i = 0; i < n; i++)
-		printf(" %d", fds[i]);
-	printf("\n");
-}
 
 int main(int argc, char **argv)
 {
