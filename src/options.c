@@ -90,6 +90,16 @@ static void spec_name(const char *spec, int i, char *out, size_t cap)
 	snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
 }
 
+void lt_opt_enum_name(const char *option, int v, char *out, size_t cap)
+{
+	for (int i = 0; i < lt_opt_count(); i++)
+		if (table[i].kind == K_ENUM && strcmp(table[i].name, option) == 0) {
+			spec_name(table[i].spec, v, out, cap);
+			return;
+		}
+	snprintf(out, cap, "?");
+}
+
 static int parse_u64(const char *v, uint64_t *out, int allow_suffix)
 {
 	if (!*v)

@@ -2,6 +2,7 @@
 #ifndef LT_OPTIONS_H
 #define LT_OPTIONS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vocab.h"
@@ -67,6 +68,10 @@ int lt_opt_parse_size(const char *v, uint64_t *out);
 #define LT_PUBLISHED_MARKER "leaktrace:published-options:1"
 #define LT_PUBLISHED_MARKER_LEN 32
 #define LT_PUBLISHED_SIZE (LT_PUBLISHED_MARKER_LEN + 2 * LT_OPT_STR_MAX)
+
+/* The name of value v of the ENUM option named option, as the option is
+ * written ("verify" for stack_cache 2), into out; "?" when there is none. */
+void lt_opt_enum_name(const char *option, int v, char *out, size_t cap);
 
 /* Table access for tests and the man-page check. */
 int lt_opt_count(void);

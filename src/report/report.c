@@ -426,8 +426,9 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 	r.unknown_frees = lt_heap_unknown_frees();
 	struct lt_stack_cache_stats sc;
 	lt_stack_cache_stats(&sc);
-	static const char *const sc_modes[] = {"off", "on", "verify"};
-	r.stack_cache.mode = sc_modes[sc.mode];
+	char mode[16];
+	lt_opt_enum_name("stack_cache", sc.mode, mode, sizeof mode);
+	r.stack_cache.mode = lt_report_strdup(mode);
 	r.stack_cache.hits = sc.hits;
 	r.stack_cache.misses = sc.misses;
 	r.stack_cache.fills = sc.fills;

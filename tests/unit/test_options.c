@@ -206,3 +206,20 @@ Test(options, signal_names)
 	cr_assert_eq(lt_signal_parse(lt_signal_name(SIGRTMIN + 4, b, sizeof b)), SIGRTMIN + 4);
 	cr_assert_str_eq(lt_signal_name(0, b, sizeof b), "signal 0");
 }
+
+/* The names the report prints for an ENUM option's value are the option's
+ * own (report.c's stack_cache.mode). */
+Test(options, enum_value_names_come_from_the_table)
+{
+	char buf[16];
+	lt_opt_enum_name("stack_cache", 0, buf, sizeof buf);
+	cr_assert_str_eq(buf, "off");
+	lt_opt_enum_name("stack_cache", 2, buf, sizeof buf);
+	cr_assert_str_eq(buf, "verify");
+	lt_opt_enum_name("format", 1, buf, sizeof buf);
+	cr_assert_str_eq(buf, "json");
+	lt_opt_enum_name("stack_cache", 7, buf, sizeof buf);
+	cr_assert_str_eq(buf, "?");
+	lt_opt_enum_name("depth", 0, buf, sizeof buf);
+	cr_assert_str_eq(buf, "?", "not an ENUM option");
+}
