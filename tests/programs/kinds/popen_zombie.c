@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "zombie.h"
+
 FILE *kept;
 
 /* Wait until every child of this thread is a zombie, without reaping;
@@ -24,18 +26,9 @@ static void wait_zombies(void)
 			fclose(f);
 		list[n] = 0;
 		zombies = 1;
-		for (char *p = list, *end; (void)strtol(p, &end, 10), end != p; p = end) {
-			char stat[64], buf[512];
-			snprintf(stat, sizeof stat, "/proc/%ld/stat", strtol(p, NULL, 10));
-			FILE *s = fopen(stat, "r");
-			size_t m = s ? fread(buf, 1, sizeof buf - 1, s) : 0;
-			if (s)
-				fclose(s);
-			buf[m] = 0;
-			char *q = strrchr(buf, ')');
-			if (!q || q[1] != ' ' || q[2] != 'Z')
+		for (char *p = list, *end; (void)strtol(p, &end, 10), end != p; p = end)
+			if (!is_zombie(strtol(p, NULL, 10)))
 				zombies = 0;
-		}
 	}
 }
 

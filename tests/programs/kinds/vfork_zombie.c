@@ -12,23 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Wait until pid is a zombie, without reaping it. */
-static void wait_zombie(pid_t pid)
-{
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	for (;;) {
-		FILE *f = fopen(path, "r");
-		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-		if (f)
-			fclose(f);
-		buf[n] = 0;
-		char *p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && p[2] == 'Z')
-			return;
-		usleep(1000);
-	}
-}
+#include "zombie.h"
 
 static pid_t vfork_exit(int code)
 {
