@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "gate.h"
+#include "heap.h"
 #include "guard.h"
 #include "options.h"
 #include "real.h"
@@ -41,6 +42,7 @@ int lt_boot(void)
 	lt_gate_init();
 	lt_stack_init((int)lt_opt.depth);
 	lt_stack_set_cache((int)lt_opt.stack_cache);
+	lt_heap_set_bias(lt_opt.heap_bias);
 	lt_guard_release();
 	__atomic_store_n(&early_state, 2, __ATOMIC_RELEASE);
 	return 0;

@@ -63,6 +63,7 @@ static void child(void)
 	lt_proctab_postfork_child();
 	lt_handle_postfork_child();
 	lt_api_postfork();
+	lt_heap_postfork_child();
 	lt_heap_unlock_all();
 	lt_stack_postfork();
 	if (!lt_opt.fork_inherit)

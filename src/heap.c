@@ -2,14 +2,19 @@
 #include "heap.h"
 
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "api.h"
 #include "clock.h"
 #include "guard.h"
 #include "intalloc.h"
 #include "lock.h"
+#include "sys.h"
+#include "sysfile.h"
 
 #define SHARD_BITS 6
 #define NSHARD (1u << SHARD_BITS)
@@ -24,6 +29,8 @@ struct val {
 	uint32_t ms;
 };
 
+struct owner;
+
 struct shard {
 	lt_lock_t lock;
 	uint32_t count;
@@ -31,8 +38,17 @@ struct shard {
 	uintptr_t *keys;       /* 0: empty */
 	struct val *vals;      /* in the same mapping, after the keys */
 	uint64_t bytes;
-	char pad[64 - sizeof(lt_lock_t) - 2 * sizeof(uint32_t) - 2 * sizeof(void *) - sizeof(uint64_t)];
+	_Atomic(struct owner *) owner;  /* the thread it is biased to (below) */
+	struct owner *paused;  /* its owner while every lock is held */
+	uintptr_t ring[LT_HEAP_RING];   /* retired blocks, | RETIRED_GONE */
+	uint32_t ring_next;
 } __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct shard) == 128, "a shard is two cache lines");
+
+/* A retired block whose record a snapshot already removed: released
+ * without a lookup when its turn comes. */
+#define RETIRED_GONE ((uintptr_t)1)
 
 #define SLOT_BYTES (sizeof(uintptr_t) + sizeof(struct val))
 
@@ -60,7 +76,238 @@ static inline void shard_unlock(struct shard *s)
 	if (LT_UNLIKELY(lt_guard_deferred != NULL))
 		lt_guard_drain();
 }
+
+/* ---- Biased shards ----
+ *
+ * An uncontended spinlock still costs a locked instruction, and a locked
+ * instruction waits for the store buffer to drain: in an allocation-heavy
+ * program that is the program's own cache-missing stores to the block it
+ * just filled (perf put half of lt_heap_remove on the exchange). So a shard
+ * that one thread keeps using is biased to it, as JVMs bias monitors: the
+ * owner announces itself in its own record (busy = the shard) with a plain
+ * store, checks the bias still holds, and works without the lock.
+ *
+ * Any other thread takes the lock and, finding the shard biased, revokes
+ * the bias for good (owner = OWNER_LOCKED): it stores that, runs
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) - every running thread of the
+ * process executes a full barrier - and waits while the owner's busy names
+ * the shard. The barrier makes the owner's plain store-then-load safe:
+ * either the owner's check ran before the barrier, and its busy store is
+ * then visible to the revoker, or it ran after and saw OWNER_LOCKED (the
+ * asymmetric Dekker of userspace RCU's urcu-memb flavour). The first thread
+ * to lock an unbiased shard takes its bias; a thread's biases are dropped
+ * at its exit; lt_heap_lock_all pauses them and brings them back.
+ *
+ * The owner records are a fixed table in the shim's own data, one cache
+ * line each: a revoker may read the record of a thread that has just
+ * exited, which TLS would not survive. A thread takes a free record at
+ * its first locked entry; records of exited threads are reclaimed, when
+ * the table is full, by asking the kernel which of their threads are
+ * gone - no pthread key, whose pthread_setspecific can allocate (a second
+ * -level slot array) in the middle of the program's own. Biasing
+ * is off where membarrier is missing, where a seccomp filter is in force
+ * at start (it may forbid membarrier), and from the moment the program
+ * installs one (lt_heap_bias_off, from the prctl and syscall hooks). */
+struct owner {
+	_Atomic(struct shard *) busy;
+	_Atomic int tid;       /* 0: free */
+} __attribute__((aligned(64)));
+
+#define OWNER_LOCKED ((struct owner *)1)
+#define NOWNER 256
+#define OWNER_RETRY 4096   /* locked entries before a thread without a
+			    * record asks again */
+
+static int bias_on;
+static struct owner owners[NOWNER];
+static lt_lock_t owners_lock;
+static LT_TLS struct owner *my_owner;
+static LT_TLS unsigned my_owner_wait;
+
+static inline struct owner *owner_of(const struct shard *s)
+{
+	return atomic_load_explicit(&s->owner, memory_order_relaxed);
+}
+
+/* Every running thread of the process passes a full barrier. */
+static void barrier_all(void)
+{
+	if (lt_sys_call6(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0) == 0)
+		return;
+	/* not expected once registered; changing a page's protection sends
+	 * every CPU running this address space a TLB shootdown, which also
+	 * serialises it (what .NET's FlushProcessWriteBuffers does) */
+	static char page[4096] __attribute__((aligned(4096)));
+	*(volatile char *)page = 1;
+	lt_sys_call6(SYS_mprotect, (long)page, sizeof page, PROT_READ, 0, 0, 0);
+	lt_sys_call6(SYS_mprotect, (long)page, sizeof page, PROT_READ | PROT_WRITE, 0, 0, 0);
+}
+
+static void wait_not_busy(struct owner *o, struct shard *s)
+{
+	for (int i = 0; atomic_load_explicit(&o->busy, memory_order_acquire) == s; i++) {
+		if (i > 64)
+			lt_sys_sched_yield();
+		else
+			LT_CPU_RELAX();
+	}
+}
+
+/* Free the records of threads that have exited (owners_lock held). With
+ * every shard locked, their biases are dropped as unlock_all would have
+ * brought them back. */
+static int reclaim_owners(void)
+{
+	pid_t pid = lt_sys_getpid();
+	int freed = 0;
+	lt_heap_lock_all();
+	for (unsigned k = 0; k < NOWNER; k++) {
+		struct owner *o = &owners[k];
+		int tid = atomic_load_explicit(&o->tid, memory_order_relaxed);
+		if (!tid || lt_sys_tgkill(pid, tid, 0) != -ESRCH)
+			continue;
+		for (unsigned i = 0; i < NSHARD; i++)
+			if (shards[i].paused == o)
+				shards[i].paused = NULL;
+		atomic_store_explicit(&o->tid, 0, memory_order_relaxed);
+		freed++;
+	}
+	lt_heap_unlock_all();
+	return freed;
+}
+
+static LT_NOINLINE struct owner *owner_get(void)
+{
+	if (my_owner_wait) {
+		my_owner_wait--;
+		return NULL;
+	}
+	my_owner_wait = OWNER_RETRY;
+	/* a signal handler's allocation meanwhile, on this thread, finds
+	 * the lock taken and goes on without a record */
+	if (!lt_trylock(&owners_lock))
+		return NULL;
+	int tid = (int)lt_sys_gettid();
+	for (int pass = 0; pass < 2 && !my_owner; pass++) {
+		for (unsigned k = 0; k < NOWNER; k++) {
+			if (atomic_load_explicit(&owners[k].tid, memory_order_relaxed))
+				continue;
+			atomic_store_explicit(&owners[k].busy, NULL, memory_order_relaxed);
+			atomic_store_explicit(&owners[k].tid, tid, memory_order_relaxed);
+			my_owner = &owners[k];
+			break;
+		}
+		if (!my_owner && (pass || !reclaim_owners()))
+			break;
+	}
+	lt_unlock(&owners_lock);
+	if (my_owner)
+		my_owner_wait = 0;
+	return my_owner;
+}
+
+/* Whether a seccomp filter is in force ("Seccomp: 2" in /proc/self/status;
+ * asking prctl could itself be filtered). */
+static int seccomp_filtered(void)
+{
+	char *buf;
+	size_t len;
+	if (lt_sys_read_file("/proc/self/status", &buf, &len))
+		return 1;
+	const char *f = strstr(buf, "\nSeccomp:");
+	int on = 0;        /* no such line: a kernel without seccomp */
+	if (f) {
+		f += sizeof "\nSeccomp:" - 1;
+		f += strspn(f, " \t");
+		on = *f != '0';
+	}
+	lt_ia_free(buf);
+	return on;
+}
+
+void lt_heap_set_bias(int on)
+{
+	bias_on = 0;
+	if (!on || seccomp_filtered())
+		return;
+	long cmds = lt_sys_call6(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0, 0, 0, 0);
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+		return;
+	if (lt_sys_call6(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0))
+		return;
+	bias_on = 1;
+}
+
+int lt_heap_bias(void)
+{
+	return __atomic_load_n(&bias_on, __ATOMIC_RELAXED);
+}
+
+/* The program is about to install a seccomp filter: no new biases, and
+ * every standing one revoked while membarrier is still allowed. */
+void lt_heap_bias_off(void)
+{
+	if (!__atomic_load_n(&bias_on, __ATOMIC_RELAXED))
+		return;
+	lt_heap_lock_all();
+	__atomic_store_n(&bias_on, 0, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < NSHARD; i++)
+		shards[i].paused = NULL;
+	lt_heap_unlock_all();
+}
+
+/* The locked way in: take the lock, then claim an unbiased shard or revoke
+ * another thread's bias. */
+static LT_NOINLINE void shard_lock_slow(struct shard *s, struct owner *o)
+{
+	int bias = __atomic_load_n(&bias_on, __ATOMIC_RELAXED);
+	if (!o && bias)
+		o = owner_get();
+	shard_lock(s);
+	struct owner *cur = owner_of(s);
+	if (cur == NULL) {
+		if (o && bias)
+			atomic_store_explicit(&s->owner, o, memory_order_relaxed);
+	} else if (cur != o && cur != OWNER_LOCKED) {
+		atomic_store_explicit(&s->owner, OWNER_LOCKED, memory_order_relaxed);
+		barrier_all();
+		wait_not_busy(cur, s);
+	}
+}
+
+/* Enter a shard: 1 when biased to this thread (no lock taken), 0 when
+ * locked. lt_heap_held is set either way, so a signal handler's free on
+ * this thread meanwhile is deferred (guard.h). */
+static inline int shard_enter(struct shard *s)
+{
+	struct owner *o = my_owner;
+	if (LT_LIKELY(o != NULL) && owner_of(s) == o) {
+		lt_heap_held = 1;
+		atomic_store_explicit(&o->busy, s, memory_order_relaxed);
+		atomic_signal_fence(memory_order_seq_cst);
+		if (LT_LIKELY(owner_of(s) == o))
+			return 1;
+		atomic_store_explicit(&o->busy, NULL, memory_order_release);
+	}
+	shard_lock_slow(s, o);
+	return 0;
+}
+
+static inline void shard_leave(struct shard *s, int biased)
+{
+	if (!biased) {
+		shard_unlock(s);
+		return;
+	}
+	atomic_store_explicit(&my_owner->busy, NULL, memory_order_release);
+	atomic_signal_fence(memory_order_seq_cst);
+	lt_heap_held = 0;
+	if (LT_UNLIKELY(lt_guard_deferred != NULL))
+		lt_guard_drain();
+}
+
 static atomic_uint_fast64_t unknown_frees;
+
 
 static inline uint64_t mix(uintptr_t p)
 {
@@ -81,6 +328,15 @@ static inline struct shard *shard_of_ptr(uintptr_t p, uint64_t h)
 	unsigned group = (unsigned)(mix(p >> REGION_SHIFT) >> (64 - GROUP_BITS));
 	unsigned sub = (unsigned)(h >> (64 - (SHARD_BITS - GROUP_BITS)));
 	return &shards[(group << (SHARD_BITS - GROUP_BITS)) | sub];
+}
+
+/* key's record is being replaced or removed otherwise: a retired entry
+ * for it must not remove it again. */
+static inline void unretire(struct shard *s, uintptr_t key)
+{
+	for (unsigned j = 0; j < LT_HEAP_RING; j++)
+		if (s->ring[j] == key)
+			s->ring[j] = key | RETIRED_GONE;
 }
 
 static int grow(struct shard *s)
@@ -116,11 +372,11 @@ int lt_heap_add(void *p, size_t size, uint32_t stack)
 	uint64_t h = mix(key);
 	struct shard *s = shard_of_ptr(key, h);
 	uint32_t now = lt_clock_ms();
-	shard_lock(s);
+	int biased = shard_enter(s);
 	/* keep load <= 3/4: measured, 5/8 cost 5% more memory and no time */
 	if ((s->count + 1) * 4 > (s->mask + 1) * 3 || !s->mask) {
 		if (grow(s)) {
-			shard_unlock(s);
+			shard_leave(s, biased);
 			return -ENOMEM;
 		}
 	}
@@ -132,6 +388,7 @@ int lt_heap_add(void *p, size_t size, uint32_t stack)
 		/* the allocator handed out an address we still hold: the free
 		 * went around us (an internal libc free). Replace the record. */
 		s->bytes -= b->size;
+		unretire(s, key);
 	} else {
 		s->count++;
 	}
@@ -146,7 +403,7 @@ int lt_heap_add(void *p, size_t size, uint32_t stack)
 		lt_api_ignore_locked(key);
 	else if (LT_UNLIKELY(__atomic_load_n(&lt_api_nignored, __ATOMIC_RELAXED)))
 		lt_api_forget_locked(key);
-	shard_unlock(s);
+	shard_leave(s, biased);
 	return 0;
 }
 
@@ -190,25 +447,115 @@ static int lookup(struct shard *s, uintptr_t key, uint64_t h, uint32_t *at)
 	}
 }
 
-int lt_heap_remove(void *p, lt_block_t *out)
+/* Forget key in s (entered); 1 when it was tracked. */
+static int remove_entered(struct shard *s, uintptr_t key, uint64_t h, lt_block_t *out)
 {
-	uintptr_t key = (uintptr_t)p;
-	uint64_t h = mix(key);
-	struct shard *s = shard_of_ptr(key, h);
 	uint32_t i;
-	shard_lock(s);
-	if (!lookup(s, key, h, &i)) {
-		shard_unlock(s);
+	if (!lookup(s, key, h, &i))
 		return 0;
-	}
 	if (out)
 		*out = record_at(s, i);
 	s->bytes -= s->vals[i].size;
 	remove_at(s, i);
 	if (LT_UNLIKELY(__atomic_load_n(&lt_api_nignored, __ATOMIC_RELAXED)))
 		lt_api_forget_locked(key);
-	shard_unlock(s);
 	return 1;
+}
+
+int lt_heap_remove(void *p, lt_block_t *out)
+{
+	uintptr_t key = (uintptr_t)p;
+	uint64_t h = mix(key);
+	struct shard *s = shard_of_ptr(key, h);
+	int biased = shard_enter(s);
+	int found = remove_entered(s, key, h, out);
+	if (found)
+		unretire(s, key);
+	shard_leave(s, biased);
+	return found;
+}
+
+/* An asm statement: gcc 12 drops __builtin_prefetch here (its value
+ * numbering removes the call along with the loads feeding it). */
+static inline void prefetch(const void *a)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)a));
+#else
+	__builtin_prefetch(a, 1);
+#endif
+}
+
+static inline void prefetch_slot(const struct shard *s, uint64_t h)
+{
+	uint32_t m = s->mask;
+	if (!m)
+		return;
+	uint32_t i = (uint32_t)h & m;
+	prefetch(&s->keys[i]);
+	prefetch(&s->vals[i]);
+}
+
+void lt_heap_prefetch(const void *p)
+{
+	uintptr_t key = (uintptr_t)p;
+	uint64_t h = mix(key);
+	prefetch_slot(shard_of_ptr(key, h), h);
+}
+
+/* The retired block's turn: forget it (its slot was prefetched when it
+ * was retired, LT_HEAP_RING frees into this shard ago). */
+static void forget_retired(struct shard *s, uintptr_t q)
+{
+	if (q & RETIRED_GONE)
+		return;
+	if (!remove_entered(s, q, mix(q), NULL))
+		lt_heap_count_unknown_free();
+}
+
+void lt_heap_retire(void *p)
+{
+	uintptr_t key = (uintptr_t)p;
+	uint64_t h = mix(key);
+	struct shard *s = shard_of_ptr(key, h);
+	int biased = shard_enter(s);
+	for (unsigned j = 0; j < LT_HEAP_RING; j++) {
+		uintptr_t q = s->ring[j];
+		if ((q & ~RETIRED_GONE) != key)
+			continue;
+		s->ring[j] = 0;
+		if (!(q & RETIRED_GONE)) {
+			/* freed again, never allocated since: a free of a
+			 * block not tracked, as without the ring */
+			lt_heap_count_unknown_free();
+			shard_leave(s, biased);
+			return;
+		}
+	}
+	prefetch_slot(s, h);
+	uint32_t k = s->ring_next;
+	s->ring_next = (k + 1) % LT_HEAP_RING;
+	uintptr_t q = s->ring[k];
+	s->ring[k] = key;
+	if (q)
+		forget_retired(s, q);
+	shard_leave(s, biased);
+}
+
+/* Under every lock: the retired blocks are freed, not live - forget them
+ * now and release them, unlooked-up, in their turn. */
+static void forget_all_retired(void)
+{
+	for (unsigned i = 0; i < NSHARD; i++) {
+		struct shard *s = &shards[i];
+		for (unsigned j = 0; j < LT_HEAP_RING; j++) {
+			uintptr_t q = s->ring[j];
+			if (q && !(q & RETIRED_GONE)) {
+				forget_retired(s, q);
+				s->ring[j] = q | RETIRED_GONE;
+			}
+		}
+	}
 }
 
 int lt_heap_ignore(void *p)
@@ -217,11 +564,11 @@ int lt_heap_ignore(void *p)
 	uint64_t h = mix(key);
 	struct shard *s = shard_of_ptr(key, h);
 	uint32_t i;
-	shard_lock(s);
+	int biased = shard_enter(s);
 	int found = lookup(s, key, h, &i);
 	if (found)
 		lt_api_ignore_locked(key);
-	shard_unlock(s);
+	shard_leave(s, biased);
 	return found;
 }
 
@@ -232,11 +579,11 @@ int lt_heap_find(void *p, lt_block_t *out)
 	struct shard *s = shard_of_ptr(key, h);
 	uint32_t i;
 	int found;
-	shard_lock(s);
+	int biased = shard_enter(s);
 	found = lookup(s, key, h, &i);
 	if (found && out)
 		*out = record_at(s, i);
-	shard_unlock(s);
+	shard_leave(s, biased);
 	return found;
 }
 
@@ -262,23 +609,62 @@ void lt_heap_totals(uint64_t *blocks, uint64_t *bytes)
 }
 
 /* Every shard, for the scan and fork: held like one shard, so a signal
- * handler's free on this thread meanwhile is deferred, not a deadlock. */
+ * handler's free on this thread meanwhile is deferred, not a deadlock.
+ * Biases are paused (one barrier for all of them) and come back at
+ * unlock. */
 void lt_heap_lock_all(void)
 {
 	lt_heap_held = 1;
 	atomic_signal_fence(memory_order_seq_cst);
+	int others = 0;
+	for (unsigned i = 0; i < NSHARD; i++) {
+		struct shard *s = &shards[i];
+		lt_lock(&s->lock);
+		struct owner *o = owner_of(s);
+		s->paused = NULL;
+		if (o != NULL && o != OWNER_LOCKED) {
+			s->paused = o;
+			atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
+			others |= o != my_owner;
+		}
+	}
+	if (!others)
+		return;
+	barrier_all();
 	for (unsigned i = 0; i < NSHARD; i++)
-		lt_lock(&shards[i].lock);
+		if (shards[i].paused && shards[i].paused != my_owner)
+			wait_not_busy(shards[i].paused, &shards[i]);
 }
 
 void lt_heap_unlock_all(void)
 {
-	for (unsigned i = NSHARD; i-- > 0;)
-		lt_unlock(&shards[i].lock);
+	for (unsigned i = NSHARD; i-- > 0;) {
+		struct shard *s = &shards[i];
+		if (s->paused)
+			atomic_store_explicit(&s->owner, s->paused, memory_order_relaxed);
+		s->paused = NULL;
+		lt_unlock(&s->lock);
+	}
 	atomic_signal_fence(memory_order_seq_cst);
 	lt_heap_held = 0;
 	if (LT_UNLIKELY(lt_guard_deferred != NULL))
 		lt_guard_drain();
+}
+
+/* In a forked child, under lt_heap_lock_all: the other threads are gone,
+ * so every shard is free to be biased to the one left. */
+void lt_heap_postfork_child(void)
+{
+	for (unsigned i = 0; i < NSHARD; i++) {
+		shards[i].paused = NULL;
+		atomic_store_explicit(&shards[i].owner, NULL, memory_order_relaxed);
+	}
+	for (unsigned k = 0; k < NOWNER; k++)
+		if (&owners[k] != my_owner)
+			atomic_store_explicit(&owners[k].tid, 0, memory_order_relaxed);
+	if (my_owner)
+		atomic_store_explicit(&my_owner->tid, (int)lt_sys_gettid(), memory_order_relaxed);
+	lt_lock_reset(&owners_lock);
 }
 
 void lt_heap_reset_locks(void)
@@ -289,6 +675,7 @@ void lt_heap_reset_locks(void)
 
 int lt_heap_snapshot(lt_block_t **out, size_t *n, size_t *map_bytes)
 {
+	forget_all_retired();
 	size_t total = 0;
 	for (unsigned i = 0; i < NSHARD; i++)
 		total += shards[i].count;
@@ -318,6 +705,9 @@ void lt_heap_clear(void)
 		struct shard *s = &shards[i];
 		if (s->keys)
 			memset(s->keys, 0, (size_t)(s->mask + 1) * sizeof(uintptr_t));
+		for (unsigned j = 0; j < LT_HEAP_RING; j++)
+			if (s->ring[j])
+				s->ring[j] |= RETIRED_GONE;
 		s->count = 0;
 		s->bytes = 0;
 	}
@@ -344,3 +734,4 @@ size_t lt_heap_table_bytes(void)
 			b += (size_t)(shards[i].mask + 1) * SLOT_BYTES;
 	return b;
 }
+

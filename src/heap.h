@@ -50,9 +50,35 @@ void lt_heap_totals(uint64_t *blocks, uint64_t *bytes);
 void lt_heap_lock_all(void);
 void lt_heap_unlock_all(void);
 void lt_heap_reset_locks(void);
+/* In a forked child, before lt_heap_unlock_all: drop the biases of the
+ * threads the child does not have. */
+void lt_heap_postfork_child(void);
 
-/* Copy all live records into a fresh mapping (caller must hold all locks,
- * or accept a non-atomic view). *out is lt_ia_map'ed with *cap bytes. */
+/* Biased shards (heap.c): with on, and where membarrier allows it, a shard
+ * one thread keeps using is entered without a locked instruction. */
+void lt_heap_set_bias(int on);
+int lt_heap_bias(void);
+/* The program installs a seccomp filter (which may forbid membarrier):
+ * revoke every bias, take no more. */
+void lt_heap_bias_off(void);
+
+/* Start loading the slot a block's record lives in (before the stack
+ * capture of a new block, so the insert finds it in cache). */
+void lt_heap_prefetch(const void *p);
+
+/* The program frees p: its record is retired, not removed at once. Each
+ * shard keeps the last LT_HEAP_RING blocks freed into it, their slots
+ * prefetched, and removes the oldest record when a new one comes, its
+ * lines in cache by then. The caller releases p right away: the
+ * allocator sees the free when the program makes it. An address that
+ * comes back from the allocator meanwhile replaces its retired record
+ * (lt_heap_add), and a snapshot forgets every retired record first. */
+#define LT_HEAP_RING 4
+void lt_heap_retire(void *p);
+
+/* Copy all live records into a fresh mapping; the caller holds every lock
+ * (retired blocks are forgotten first: they are freed, not live). *out is
+ * lt_ia_map'ed with *cap bytes. */
 int lt_heap_snapshot(lt_block_t **out, size_t *n, size_t *map_bytes);
 
 /* Drop every record (forked child that must not inherit the parent's). */

@@ -16,6 +16,7 @@
 #include "../heap.h"
 #include "../boot.h"
 #include "../intalloc.h"
+#include "../options.h"
 #include "../stack.h"
 #include "../sys.h"
 #include "hook.h"
@@ -46,6 +47,7 @@ static LT_NOINLINE void track(void *p, size_t n)
 	if (!lt_guard_enter())
 		return;
 	int e = errno;
+	lt_heap_prefetch(p);
 	uint32_t sid = lt_stack_capture();
 	lt_heap_add(p, n, sid);
 	LT_TRACK_END(e);
@@ -143,8 +145,14 @@ LT_EXPORT void free(void *p)
 		lt_guard_defer_free(p);
 		return;
 	}
-	forget(p, NULL);
 	lt_handle_freeing(p);     /* io_uring buffers still registered */
+	if (lt_opt.retire_frees && mem_tracing()) {
+		lt_guard_hold();
+		lt_heap_retire(p);
+		lt_guard_release();
+	} else {
+		forget(p, NULL);
+	}
 	lt_real.free(p);
 }
 

@@ -423,7 +423,6 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 	r.fork_parent_pid = lt_fork_parent_pid;
 	r.exe = lt_report_strdup(self_exe());
 	r.uptime_ms = lt_clock_ms();
-	r.unknown_frees = lt_heap_unknown_frees();
 	struct lt_stack_cache_stats sc;
 	lt_stack_cache_stats(&sc);
 	char mode[16];
@@ -442,6 +441,8 @@ int lt_report_run(int reason, int signo, int *gate_failed)
 		r.memory_note = foreign_allocator_note();
 	else
 		collect_memory(&r);
+	/* after the snapshot, which forgets the retired frees (heap.h) */
+	r.unknown_frees = lt_heap_unknown_frees();
 	if (lt_opt.track_fds)
 		lt_handle_collect(&r);
 	lt_sym_t *sym = lt_supp_active() ? lt_sym_open() : NULL;
