@@ -5,15 +5,23 @@
  * untouched. syscall() is variadic: six long arguments are read, as
  * glibc's own syscall() does (extra ones are harmless register reads).
  *
+ * A seccomp filter the program installs, through syscall(SYS_seccomp) or
+ * prctl(PR_SET_SECCOMP), may forbid membarrier, which the live table's
+ * biased shards need to revoke a bias: they are revoked, and biasing
+ * turned off, before the filter goes in (heap.h).
+ *
  * One more call is answered here: libunwind's address validation,
  * syscall(SYS_write, LT_UNW_PIPE_WR, addr, 1), made inside the tracer's
  * work to the pipe hooks/fd.c never opened. */
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "../heap.h"
 #include "../sys.h"
 #include "hhook.h"
 
@@ -67,6 +75,9 @@ LT_EXPORT long syscall(long nr, ...)
 		}
 		return r;
 	}
+	if (LT_UNLIKELY(nr == SYS_seccomp) &&
+	    (a == SECCOMP_SET_MODE_STRICT || a == SECCOMP_SET_MODE_FILTER))
+		lt_heap_bias_off();
 	if (LT_LIKELY(nr != __NR_io_uring_setup && nr != __NR_io_uring_register))
 		return lt_real.syscall(nr, a, b, c, d, e, f);
 	r = lt_real.syscall(nr, a, b, c, d, e, f);
@@ -78,4 +89,24 @@ LT_EXPORT long syscall(long nr, ...)
 		lt_hook_uring_register((int)a, (unsigned)b, (const void *)c,
 				       (unsigned)d, r);
 	return r;
+}
+
+LT_EXPORT int prctl(int option, ...)
+{
+	va_list ap;
+	va_start(ap, option);
+	unsigned long a = va_arg(ap, unsigned long), b = va_arg(ap, unsigned long);
+	unsigned long c = va_arg(ap, unsigned long), d = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (option == PR_SET_SECCOMP)
+		lt_heap_bias_off();
+	if (LT_UNLIKELY(!lt_hook_ready() || !lt_real.prctl)) {
+		long r = lt_sys_call6(SYS_prctl, option, (long)a, (long)b, (long)c, (long)d, 0);
+		if (r < 0 && r > -4096) {
+			errno = (int)-r;
+			return -1;
+		}
+		return (int)r;
+	}
+	return lt_real.prctl(option, a, b, c, d);
 }
