@@ -523,14 +523,15 @@ void lt_heap_retire(void *p)
 		uintptr_t q = s->ring[j];
 		if ((q & ~RETIRED_GONE) != key)
 			continue;
-		s->ring[j] = 0;
 		if (!(q & RETIRED_GONE)) {
 			/* freed again, never allocated since: a free of a
-			 * block not tracked, as without the ring */
+			 * block not tracked, as without the ring; the entry
+			 * still removes the first free's record */
 			lt_heap_count_unknown_free();
 			shard_leave(s, biased);
 			return;
 		}
+		s->ring[j] = 0;     /* a stale entry: this free is new */
 	}
 	prefetch_slot(s, h);
 	uint32_t k = s->ring_next;

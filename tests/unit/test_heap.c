@@ -2,6 +2,7 @@
  * blocks, snapshot, and concurrent use from several threads. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "heap.h"
@@ -96,4 +97,186 @@ Test(heap, concurrent_threads)
 	lt_heap_totals(&n, &bytes);
 	cr_assert_eq(n, 0);
 	cr_assert_eq(bytes, 0);
+}
+
+/* ---- retired frees (heap.h): what the table says after a free is the
+ * same as if the record were removed at once ---- */
+
+static size_t live_in_snapshot(uintptr_t lo, uintptr_t hi, uint64_t *bytes)
+{
+	lt_block_t *snap;
+	size_t cnt, map, n = 0;
+	cr_assert_eq(lt_heap_snapshot(&snap, &cnt, &map), 0);
+	*bytes = 0;
+	for (size_t i = 0; i < cnt; i++)
+		if (snap[i].ptr >= lo && snap[i].ptr < hi) {
+			n++;
+			*bytes += snap[i].size;
+		}
+	lt_ia_unmap(snap, map);
+	return n;
+}
+
+Test(heap, retired_blocks_are_never_in_a_snapshot)
+{
+	lt_heap_clear();
+	const uintptr_t base = 0x7000000, N = 1000;
+	for (uintptr_t i = 0; i < N; i++)
+		lt_heap_add((void *)(base + i * 32), 1 + i, 1);
+	/* retire every odd one: 500 frees over 64 shards leave some of
+	 * them in every ring */
+	uint64_t want = 0;
+	for (uintptr_t i = 0; i < N; i++) {
+		if (i & 1)
+			lt_heap_retire((void *)(base + i * 32));
+		else
+			want += 1 + i;
+	}
+	uint64_t unknown = lt_heap_unknown_frees(), bytes;
+	cr_assert_eq(live_in_snapshot(base, base + N * 32, &bytes), N / 2);
+	cr_assert_eq(bytes, want);
+	cr_assert_eq(lt_heap_unknown_frees(), unknown, "a retired block counted as unknown");
+	uint64_t n;
+	lt_heap_totals(&n, &bytes);
+	cr_assert_eq(n, N / 2, "the snapshot left retired records in the table");
+	for (uintptr_t i = 0; i < N; i += 2)
+		cr_assert(lt_heap_remove((void *)(base + i * 32), NULL));
+}
+
+Test(heap, an_address_given_out_again_keeps_its_new_record)
+{
+	lt_heap_clear();
+	void *p = (void *)0x8000040;
+	lt_heap_add(p, 10, 1);
+	lt_heap_retire(p);
+	lt_heap_add(p, 99, 5);          /* the allocator reused it at once */
+	/* enough frees elsewhere to turn every ring several times */
+	const uintptr_t base = 0x9000000;
+	for (uintptr_t i = 0; i < 4096; i++) {
+		lt_heap_add((void *)(base + i * 48), 8, 2);
+		lt_heap_retire((void *)(base + i * 48));
+	}
+	lt_block_t b;
+	cr_assert(lt_heap_find(p, &b), "the retired entry removed the new record");
+	cr_assert_eq(b.size, 99);
+	cr_assert_eq(b.stack, 5);
+	uint64_t bytes;
+	cr_assert_eq(live_in_snapshot(base, base + 4096 * 48, &bytes), 0);
+	lt_heap_remove(p, NULL);
+}
+
+Test(heap, a_free_of_an_untracked_block_is_counted_once)
+{
+	lt_heap_clear();
+	uint64_t before = lt_heap_unknown_frees();
+	lt_heap_retire((void *)0xa000010);     /* never added */
+	void *q = (void *)0xa000050;
+	lt_heap_add(q, 16, 1);
+	lt_heap_retire(q);
+	lt_heap_retire(q);                      /* freed twice */
+	uint64_t bytes;
+	cr_assert_eq(live_in_snapshot(0xa000000, 0xa001000, &bytes), 0);
+	cr_assert_eq(lt_heap_unknown_frees() - before, 2);
+	/* the snapshot forgot them: their turn in the ring counts nothing */
+	for (uintptr_t i = 0; i < 4096; i++) {
+		lt_heap_add((void *)(0xb000000 + i * 32), 8, 2);
+		lt_heap_retire((void *)(0xb000000 + i * 32));
+	}
+	live_in_snapshot(0, 1, &bytes);
+	cr_assert_eq(lt_heap_unknown_frees() - before, 2);
+}
+
+Test(heap, a_cleared_table_forgets_its_retired_blocks)
+{
+	lt_heap_clear();
+	uint64_t before = lt_heap_unknown_frees();
+	for (uintptr_t i = 0; i < 256; i++) {
+		lt_heap_add((void *)(0xc000000 + i * 32), 8, 2);
+		lt_heap_retire((void *)(0xc000000 + i * 32));
+	}
+	lt_heap_clear();                        /* a forked child's start */
+	for (uintptr_t i = 0; i < 4096; i++)
+		lt_heap_retire((void *)(0xd000000 + i * 32));
+	uint64_t bytes;
+	live_in_snapshot(0, 1, &bytes);
+	cr_assert_eq(lt_heap_unknown_frees() - before, 4096,
+		     "blocks retired before the clear were counted unknown");
+}
+
+/* ---- biased shards: a thread that frees what another allocated revokes
+ * the other's biases while it is using them ---- */
+
+struct handoff {
+	uintptr_t base;
+	unsigned n;
+	_Atomic unsigned made;
+	int stop_adds;
+};
+
+static void *producer(void *arg)
+{
+	struct handoff *h = arg;
+	for (unsigned i = 0; i < h->n; i++) {
+		if (lt_heap_add((void *)(h->base + (uintptr_t)i * 16), i + 1, 3))
+			return (void *)1;
+		atomic_store_explicit(&h->made, i + 1, memory_order_release);
+	}
+	return NULL;
+}
+
+static void *consumer(void *arg)
+{
+	struct handoff *h = arg;
+	/* remove every block the producer made, as it makes them, through
+	 * both ways a free takes */
+	for (unsigned i = 0; i < h->n; i++) {
+		while (atomic_load_explicit(&h->made, memory_order_acquire) <= i)
+			;
+		void *p = (void *)(h->base + (uintptr_t)i * 16);
+		if (i & 1) {
+			lt_heap_retire(p);
+		} else {
+			lt_block_t b;
+			if (!lt_heap_remove(p, &b) || b.size != i + 1)
+				return (void *)1;
+		}
+	}
+	return NULL;
+}
+
+Test(heap, biased_shards_survive_cross_thread_frees)
+{
+	lt_heap_clear();
+	lt_heap_set_bias(1);
+	cr_assert(lt_heap_bias(), "membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) is not available");
+	uint64_t before = lt_heap_unknown_frees();
+	/* each round, every shard starts unbiased (as in a forked child), so
+	 * the producers take biases the consumers then revoke mid-use */
+	for (int round = 0; round < 40; round++) {
+		lt_heap_lock_all();
+		lt_heap_postfork_child();
+		lt_heap_unlock_all();
+		struct handoff h[2] = { { .base = 0x10000000, .n = 20000 },
+					{ .base = 0x30000000, .n = 20000 } };
+		pthread_t t[4];
+		for (int i = 0; i < 2; i++) {
+			pthread_create(&t[2 * i], NULL, producer, &h[i]);
+			pthread_create(&t[2 * i + 1], NULL, consumer, &h[i]);
+		}
+		for (int i = 0; i < 4; i++) {
+			void *r;
+			pthread_join(t[i], &r);
+			cr_assert_null(r, "round %d, thread %d: a record went missing or was wrong",
+				       round, i);
+		}
+		uint64_t bytes;
+		cr_assert_eq(live_in_snapshot(0x10000000, 0x40000000, &bytes), 0, "round %d", round);
+	}
+	cr_assert_eq(lt_heap_unknown_frees(), before);
+	uint64_t n, bytes;
+	lt_heap_totals(&n, &bytes);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(bytes, 0);
+	lt_heap_bias_off();
+	cr_assert_not(lt_heap_bias());
 }
