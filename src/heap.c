@@ -486,14 +486,16 @@ static inline void prefetch(const void *a)
 #endif
 }
 
+/* Also called without the shard (lt_heap_prefetch): a grow meanwhile may
+ * pair a stale mask with new arrays, and a prefetch never faults. */
 static inline void prefetch_slot(const struct shard *s, uint64_t h)
 {
-	uint32_t m = s->mask;
+	uint32_t m = __atomic_load_n(&s->mask, __ATOMIC_RELAXED);
 	if (!m)
 		return;
 	uint32_t i = (uint32_t)h & m;
-	prefetch(&s->keys[i]);
-	prefetch(&s->vals[i]);
+	prefetch(__atomic_load_n(&s->keys, __ATOMIC_RELAXED) + i);
+	prefetch(__atomic_load_n(&s->vals, __ATOMIC_RELAXED) + i);
 }
 
 void lt_heap_prefetch(const void *p)

@@ -2,7 +2,8 @@
  *
  * Each shard is an open-addressing table (linear probing, backward-shift
  * deletion) of 24-byte records - 8-byte keys probed apart from their
- * 16-byte values - behind its own spinlock, so threads touching
+ * 16-byte values - behind its own spinlock (or biased to the one thread
+ * that uses it: heap.c), so threads touching
  * different addresses rarely meet and a live block costs 24 bytes at 100%
  * load (32-64 bytes between the 3/8 and 3/4 load the table keeps; the
  * probe that costs is the first, a cache miss), against ~88 bytes for a
