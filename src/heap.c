@@ -145,12 +145,8 @@ static void barrier_all(void)
 
 static void wait_not_busy(struct owner *o, struct shard *s)
 {
-	for (int i = 0; atomic_load_explicit(&o->busy, memory_order_acquire) == s; i++) {
-		if (i > 64)
-			lt_sys_sched_yield();
-		else
-			LT_CPU_RELAX();
-	}
+	for (int i = 0; atomic_load_explicit(&o->busy, memory_order_acquire) == s; i++)
+		lt_spin_wait(i);
 }
 
 /* Free the records of threads that have exited (owners_lock held). With
@@ -307,7 +303,6 @@ static inline void shard_leave(struct shard *s, int biased)
 }
 
 static atomic_uint_fast64_t unknown_frees;
-
 
 static inline uint64_t mix(uintptr_t p)
 {
@@ -553,8 +548,8 @@ static void forget_all_retired(void)
 		struct shard *s = &shards[i];
 		for (unsigned j = 0; j < LT_HEAP_RING; j++) {
 			uintptr_t q = s->ring[j];
-			if (q && !(q & RETIRED_GONE)) {
-				forget_retired(s, q);
+			if (q) {
+				forget_retired(s, q);     /* nothing when GONE */
 				s->ring[j] = q | RETIRED_GONE;
 			}
 		}
@@ -737,4 +732,3 @@ size_t lt_heap_table_bytes(void)
 			b += (size_t)(shards[i].mask + 1) * SLOT_BYTES;
 	return b;
 }
-

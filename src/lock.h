@@ -23,17 +23,23 @@ typedef struct {
 
 #define LT_LOCK_INIT { 0 }
 
+/* One round of a wait for another thread: a short spin, then the CPU is
+ * yielded (i counts the rounds). */
+static inline void lt_spin_wait(int i)
+{
+	if (i > 64)
+		lt_sys_sched_yield();
+	else
+		LT_CPU_RELAX();
+}
+
 static inline void lt_lock(lt_lock_t *l)
 {
 	for (;;) {
 		if (!atomic_exchange_explicit(&l->v, 1, memory_order_acquire))
 			return;
-		for (int i = 0; atomic_load_explicit(&l->v, memory_order_relaxed); i++) {
-			if (i > 64)
-				lt_sys_sched_yield();
-			else
-				LT_CPU_RELAX();
-		}
+		for (int i = 0; atomic_load_explicit(&l->v, memory_order_relaxed); i++)
+			lt_spin_wait(i);
 	}
 }
 
