@@ -203,22 +203,15 @@ static LT_NOINLINE struct owner *owner_get(void)
 }
 
 /* Whether a seccomp filter is in force ("Seccomp: 2" in /proc/self/status;
- * asking prctl could itself be filtered). */
+ * asking prctl could itself be filtered). No such line: a kernel without
+ * seccomp; an unreadable file counts as filtered. */
 static int seccomp_filtered(void)
 {
-	char *buf;
-	size_t len;
-	if (lt_sys_read_file("/proc/self/status", &buf, &len))
-		return 1;
-	const char *f = strstr(buf, "\nSeccomp:");
-	int on = 0;        /* no such line: a kernel without seccomp */
-	if (f) {
-		f += sizeof "\nSeccomp:" - 1;
-		f += strspn(f, " \t");
-		on = *f != '0';
-	}
-	lt_ia_free(buf);
-	return on;
+	long mode;
+	int rc = lt_sys_status_field("Seccomp", &mode);
+	if (rc == -ENOENT)
+		return 0;
+	return rc || mode != 0;
 }
 
 void lt_heap_set_bias(int on)

@@ -145,14 +145,8 @@ static void main_exiting(void)
 /* Threads in the process, from /proc/self/status (-1 when unknown). */
 static int thread_count(void)
 {
-	char *buf;
-	size_t len;
-	if (lt_sys_read_file("/proc/self/status", &buf, &len))
-		return -1;
-	const char *t = strstr(buf, "\nThreads:");
-	int n = t ? atoi(t + 9) : -1;
-	lt_ia_free(buf);
-	return n;
+	long n;
+	return lt_sys_status_field("Threads", &n) ? -1 : (int)n;
 }
 
 /* After the main thread's pthread_exit, glibc ends the process (exit(0))

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "intalloc.h"
 #include "sys.h"
@@ -46,6 +47,28 @@ int lt_sys_read_file(const char *path, char **out, size_t *len)
 	*out = buf;
 	*len = n;
 	return 0;
+}
+
+int lt_sys_status_field(const char *name, long *out)
+{
+	char *buf;
+	size_t len;
+	int rc = lt_sys_read_file("/proc/self/status", &buf, &len);
+	if (rc)
+		return rc;
+	size_t nl = strlen(name);
+	rc = -ENOENT;
+	for (const char *l = buf; l; l = strchr(l, '\n')) {
+		if (*l == '\n')
+			l++;
+		if (!strncmp(l, name, nl) && l[nl] == ':') {
+			*out = strtol(l + nl + 1, NULL, 10);
+			rc = 0;
+			break;
+		}
+	}
+	lt_ia_free(buf);
+	return rc;
 }
 
 static int cmp_int(const void *a, const void *b)

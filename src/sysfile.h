@@ -7,6 +7,9 @@
 
 /* Whole file into a buffer of the private allocator (NUL-terminated). */
 int lt_sys_read_file(const char *path, char **out, size_t *len);
+/* A number from /proc/self/status ("Threads", "Seccomp"): 0, or -ENOENT
+ * when the line is missing, or the read's -errno. */
+int lt_sys_status_field(const char *name, long *out);
 /* Every open descriptor of this process, ascending, in a private-allocator
  * array (the descriptor used to read /proc/self/fd is left out). */
 int lt_sys_open_fds(int **out, size_t *n);
