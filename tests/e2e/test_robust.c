@@ -382,6 +382,27 @@ Test(robust, threads_cross_thread_frees_exact_totals, .timeout = 120)
 	lt_e2e_free(&r);
 }
 
+/* One bias_cases run: its line on stdout, the leak site's exact total,
+ * and no block left recorded at the site whose blocks other threads
+ * freed. */
+static void bias_case(const char *mode, const char *done, const char *leak_fn,
+		      long long bytes, long long blocks, const char *freed_fn)
+{
+	lt_run_t r;
+	RUN(r, "bias_cases", "exitcode=0", (char *)mode, NULL);
+	cr_assert_eq(r.status, 0, "%s: status %d; stderr: %s", mode, r.status, r.err);
+	cr_assert_str_eq(r.out, done);
+	long long b, c;
+	site_total(r.report, leak_fn, &b, &c);
+	cr_assert_eq(b, bytes, "%s: %s", mode, leak_fn);
+	cr_assert_eq(c, blocks, "%s: %s", mode, leak_fn);
+	site_total(r.report, freed_fn, &b, &c);
+	cr_assert_eq(c, 0, "%s: %lld blocks freed by other threads still recorded", mode, c);
+	cr_assert_eq(lt_e2e_summary(&r, "leaked_bytes"), bytes);
+	cr_assert_eq(lt_e2e_summary(&r, "unknown_frees"), 0);
+	lt_e2e_free(&r);
+}
+
 /* Biased shards (heap.c) in a real process: 300 threads take more of the
  * shim's 256 owner records than there are, so exited threads' records are
  * reclaimed, and half of every thread's blocks are freed by the main
@@ -389,19 +410,7 @@ Test(robust, threads_cross_thread_frees_exact_totals, .timeout = 120)
  * 14,400 bytes in 300 blocks definitely lost). */
 Test(robust, biased_shards_with_thread_churn_and_handed_frees, .timeout = 120)
 {
-	lt_run_t r;
-	RUN(r, "bias_cases", "exitcode=0", "churn", NULL);
-	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
-	cr_assert_str_eq(r.out, "churn done\n");
-	long long b, c;
-	site_total(r.report, "thread_leak", &b, &c);
-	cr_assert_eq(b, 14400);
-	cr_assert_eq(c, 300);
-	site_total(r.report, "churn_alloc", &b, &c);
-	cr_assert_eq(c, 0, "%lld handed or self-freed blocks still recorded", c);
-	cr_assert_eq(lt_e2e_summary(&r, "leaked_bytes"), 14400);
-	cr_assert_eq(lt_e2e_summary(&r, "unknown_frees"), 0);
-	lt_e2e_free(&r);
+	bias_case("churn", "churn done\n", "thread_leak", 14400, 300, "churn_alloc");
 }
 
 /* A seccomp filter that kills the process on membarrier, installed by
@@ -411,18 +420,7 @@ Test(robust, biased_shards_with_thread_churn_and_handed_frees, .timeout = 120)
  * program dies of SIGSYS). */
 static void seccomp_case(const char *mode)
 {
-	lt_run_t r;
-	RUN(r, "bias_cases", "exitcode=0", (char *)mode, NULL);
-	cr_assert_eq(r.status, 0, "%s: status %d; stderr: %s", mode, r.status, r.err);
-	cr_assert_str_eq(r.out, "seccomp done\n");
-	long long b, c;
-	site_total(r.report, "seccomp_leak", &b, &c);
-	cr_assert_eq(b, 300);
-	cr_assert_eq(c, 3);
-	site_total(r.report, "producer", &b, &c);
-	cr_assert_eq(c, 0, "%s: %lld blocks freed across threads still recorded", mode, c);
-	cr_assert_eq(lt_e2e_summary(&r, "leaked_bytes"), 300);
-	lt_e2e_free(&r);
+	bias_case(mode, "seccomp done\n", "seccomp_leak", 300, 3, "producer");
 }
 
 Test(robust, seccomp_filter_forbidding_membarrier_prctl, .timeout = 60)
