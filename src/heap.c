@@ -15,18 +15,41 @@
 #include "lock.h"
 #include "sys.h"
 #include "sysfile.h"
+#include "uthash_alloc.h"
+#include "uthash.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 #define SHARD_BITS 6
 #define NSHARD (1u << SHARD_BITS)
 #define MIN_CAP 256u        /* slots */
 
-/* A record is split: the probe sequence reads only keys, eight to a cache
- * line (over 24-byte records a probe at the load the table keeps read up
- * to three lines), and the value is touched once, at the slot found. */
-struct val {
+/* A record is one 16-byte slot, four to a cache line, so an insert or a
+ * removal touches one line of the table, not a line of keys and another
+ * of values: the table's lines are what it adds to the program's own
+ * cache misses. The key word holds the address (8-aligned, below 2^48:
+ * bits 3..47) and the size (below 512 KiB) above it; 0 is an empty slot.
+ * Any other block - larger, or an address that does not pack, which
+ * glibc's malloc never returns - has its record in the shard's side
+ * table, a uthash. */
+struct slot {
+	uint64_t kw;
+	uint32_t stack;
+	uint32_t ms;
+};
+
+#define KEY_BITS 45
+#define KEY_MASK ((UINT64_C(1) << KEY_BITS) - 1)
+#define PACKED_SIZE_LIMIT (UINT64_C(1) << (64 - KEY_BITS))
+
+struct side {
+	uintptr_t ptr;
 	uint64_t size;
 	uint32_t stack;
 	uint32_t ms;
+	UT_hash_handle hh;
 };
 
 struct owner;
@@ -35,8 +58,9 @@ struct shard {
 	lt_lock_t lock;
 	uint32_t count;
 	uint32_t mask;         /* cap - 1; 0 while unallocated */
-	uintptr_t *keys;       /* 0: empty */
-	struct val *vals;      /* in the same mapping, after the keys */
+	uint32_t nside;        /* records in side */
+	struct slot *slots;
+	struct side *side;     /* records that do not pack into a slot */
 	uint64_t bytes;
 	_Atomic(struct owner *) owner;  /* the thread it is biased to (below) */
 	struct owner *paused;  /* its owner while every lock is held */
@@ -50,11 +74,27 @@ _Static_assert(sizeof(struct shard) == 128, "a shard is two cache lines");
  * without a lookup when its turn comes. */
 #define RETIRED_GONE ((uintptr_t)1)
 
-#define SLOT_BYTES (sizeof(uintptr_t) + sizeof(struct val))
+/* The key word's address part for p, or 0 when p does not pack. */
+static inline uint64_t addr_bits(uintptr_t p)
+{
+	return (p & 7) || (uint64_t)p >> (KEY_BITS + 3) ? 0 : (uint64_t)p >> 3;
+}
+
+static inline uintptr_t slot_ptr(uint64_t kw)
+{
+	return (uintptr_t)((kw & KEY_MASK) << 3);
+}
 
 static inline lt_block_t record_at(const struct shard *s, uint32_t i)
 {
-	lt_block_t b = { s->keys[i], s->vals[i].size, s->vals[i].stack, s->vals[i].ms };
+	const struct slot *x = &s->slots[i];
+	lt_block_t b = { slot_ptr(x->kw), x->kw >> KEY_BITS, x->stack, x->ms };
+	return b;
+}
+
+static inline lt_block_t side_record(const struct side *x)
+{
+	lt_block_t b = { x->ptr, x->size, x->stack, x->ms };
 	return b;
 }
 
@@ -119,6 +159,7 @@ struct owner {
 			    * record asks again */
 
 static int bias_on;
+static int unfiltered;     /* no seccomp filter: table_map may populate */
 static struct owner owners[NOWNER];
 static lt_lock_t owners_lock;
 static LT_TLS struct owner *my_owner;
@@ -217,7 +258,8 @@ static int seccomp_filtered(void)
 void lt_heap_set_bias(int on)
 {
 	bias_on = 0;
-	if (!on || seccomp_filtered())
+	unfiltered = !seccomp_filtered();
+	if (!on || !unfiltered)
 		return;
 	long cmds = lt_sys_call6(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0, 0, 0, 0);
 	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
@@ -232,12 +274,15 @@ int lt_heap_bias(void)
 	return __atomic_load_n(&bias_on, __ATOMIC_RELAXED);
 }
 
-/* The program is about to install a seccomp filter: no new biases, and
- * every standing one revoked while membarrier is still allowed. */
+/* The program is about to install a seccomp filter: no new biases, every
+ * standing one revoked while membarrier is still allowed, and no more
+ * MADV_POPULATE_WRITE (a grow that may have read the flag before holds a
+ * shard lock, which lt_heap_lock_all waits for). */
 void lt_heap_bias_off(void)
 {
-	if (!__atomic_load_n(&bias_on, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&unfiltered, __ATOMIC_RELAXED))
 		return;
+	__atomic_store_n(&unfiltered, 0, __ATOMIC_RELAXED);
 	lt_heap_lock_all();
 	__atomic_store_n(&bias_on, 0, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < NSHARD; i++)
@@ -327,71 +372,41 @@ static inline void unretire(struct shard *s, uintptr_t key)
 			s->ring[j] = key | RETIRED_GONE;
 }
 
+/* A mapping the caller writes in full (a table it rehashes into, a
+ * snapshot), its pages faulted in by one madvise rather than one fault
+ * each: under a VM's paging a fault costs microseconds, and a table's
+ * growth to 100,000 records took ~2,000 of them (bench/STEPS.md). Linux
+ * 5.14+; before, the pages fault in as they are touched. Not under a
+ * seccomp filter, which may not expect the call. */
+static void *table_map(size_t bytes)
+{
+	void *p = lt_ia_map(bytes);
+	if (p && __atomic_load_n(&unfiltered, __ATOMIC_RELAXED))
+		lt_sys_madvise(p, bytes, MADV_POPULATE_WRITE);
+	return p;
+}
+
 static int grow(struct shard *s)
 {
 	uint32_t ncap = s->mask ? (s->mask + 1) * 2 : MIN_CAP;
-	uintptr_t *nk = lt_ia_map((size_t)ncap * SLOT_BYTES);
-	if (!nk)
+	struct slot *ns = table_map((size_t)ncap * sizeof *ns);
+	if (!ns)
 		return -ENOMEM;
-	struct val *nv = (struct val *)(void *)(nk + ncap);
 	uint32_t nmask = ncap - 1;
-	if (s->keys) {
+	if (s->slots) {
 		for (uint32_t i = 0; i <= s->mask; i++) {
-			uintptr_t k = s->keys[i];
-			if (!k)
+			uint64_t kw = s->slots[i].kw;
+			if (!kw)
 				continue;
-			uint32_t j = (uint32_t)mix(k) & nmask;
-			while (nk[j])
+			uint32_t j = (uint32_t)mix(slot_ptr(kw)) & nmask;
+			while (ns[j].kw)
 				j = (j + 1) & nmask;
-			nk[j] = k;
-			nv[j] = s->vals[i];
+			ns[j] = s->slots[i];
 		}
-		lt_ia_unmap(s->keys, (size_t)(s->mask + 1) * SLOT_BYTES);
+		lt_ia_unmap(s->slots, (size_t)(s->mask + 1) * sizeof *ns);
 	}
-	s->keys = nk;
-	s->vals = nv;
+	s->slots = ns;
 	s->mask = nmask;
-	return 0;
-}
-
-int lt_heap_add(void *p, size_t size, uint32_t stack)
-{
-	uintptr_t key = (uintptr_t)p;
-	uint64_t h = mix(key);
-	struct shard *s = shard_of_ptr(key, h);
-	uint32_t now = lt_clock_ms();
-	int biased = shard_enter(s);
-	/* keep load <= 3/4: measured, 5/8 cost 5% more memory and no time */
-	if ((s->count + 1) * 4 > (s->mask + 1) * 3 || !s->mask) {
-		if (grow(s)) {
-			shard_leave(s, biased);
-			return -ENOMEM;
-		}
-	}
-	uint32_t i = (uint32_t)h & s->mask;
-	while (s->keys[i] && s->keys[i] != key)
-		i = (i + 1) & s->mask;
-	struct val *b = &s->vals[i];
-	if (s->keys[i] == key) {
-		/* the allocator handed out an address we still hold: the free
-		 * went around us (an internal libc free). Replace the record. */
-		s->bytes -= b->size;
-		unretire(s, key);
-	} else {
-		s->count++;
-	}
-	s->keys[i] = key;
-	b->size = size;
-	b->stack = stack;
-	b->ms = now;
-	s->bytes += size;
-	/* client API (api.c): a block made in a disabled region is ignored;
-	 * a replaced record's mark does not carry over */
-	if (LT_UNLIKELY(lt_api_disabled))
-		lt_api_ignore_locked(key);
-	else if (LT_UNLIKELY(__atomic_load_n(&lt_api_nignored, __ATOMIC_RELAXED)))
-		lt_api_forget_locked(key);
-	shard_leave(s, biased);
 	return 0;
 }
 
@@ -403,48 +418,178 @@ static void remove_at(struct shard *s, uint32_t i)
 	uint32_t j = i;
 	for (;;) {
 		j = (j + 1) & mask;
-		uintptr_t k = s->keys[j];
-		if (!k)
+		uint64_t kw = s->slots[j].kw;
+		if (!kw)
 			break;
-		uint32_t home = (uint32_t)mix(k) & mask;
+		uint32_t home = (uint32_t)mix(slot_ptr(kw)) & mask;
 		/* move j back to i when its home is not in (i, j] cyclically */
 		if (((j - home) & mask) >= ((j - i) & mask)) {
-			s->keys[i] = k;
-			s->vals[i] = s->vals[j];
+			s->slots[i] = s->slots[j];
 			i = j;
 		}
 	}
-	s->keys[i] = 0;
+	s->slots[i].kw = 0;
 	s->count--;
 }
 
-static int lookup(struct shard *s, uintptr_t key, uint64_t h, uint32_t *at)
+/* The slot of the block whose address bits are a (0: not a packed
+ * address, never in a slot). */
+static int lookup(const struct shard *s, uint64_t a, uint64_t h, uint32_t *at)
 {
-	if (!s->mask)
+	if (!a || !s->mask)
 		return 0;
 	uint32_t i = (uint32_t)h & s->mask;
 	for (;;) {
-		uintptr_t k = s->keys[i];
-		if (k == key) {
+		uint64_t kw = s->slots[i].kw;
+		if ((kw & KEY_MASK) == a) {
 			*at = i;
 			return 1;
 		}
-		if (!k)
+		if (!kw)
 			return 0;
 		i = (i + 1) & s->mask;
 	}
+}
+
+static LT_NOINLINE struct side *side_lookup(struct shard *s, uintptr_t key)
+{
+	struct side *x;
+	HASH_FIND(hh, s->side, &key, sizeof key, x);
+	return x;
+}
+
+static inline struct side *side_find(struct shard *s, uintptr_t key)
+{
+	return LT_UNLIKELY(s->nside != 0) ? side_lookup(s, key) : NULL;
+}
+
+static void side_remove(struct shard *s, struct side *x)
+{
+	HASH_DEL(s->side, x);
+	s->nside--;
+	s->bytes -= x->size;
+	lt_ia_free(x);
+}
+
+/* Record a packed block (entered). */
+static int add_slot(struct shard *s, uintptr_t key, uint64_t a, uint64_t h,
+		    size_t size, uint32_t stack, uint32_t now)
+{
+	/* keep load <= 3/4: measured, 5/8 cost 5% more memory and no time */
+	if ((s->count + 1) * 4 > (s->mask + 1) * 3 || !s->mask) {
+		if (grow(s))
+			return -ENOMEM;
+	}
+	uint32_t i = (uint32_t)h & s->mask;
+	uint64_t kw;
+	while ((kw = s->slots[i].kw) && (kw & KEY_MASK) != a)
+		i = (i + 1) & s->mask;
+	if (kw) {
+		/* the allocator handed out an address we still hold: the free
+		 * went around us (an internal libc free). Replace the record. */
+		s->bytes -= kw >> KEY_BITS;
+		unretire(s, key);
+	} else {
+		struct side *x = side_find(s, key);
+		if (LT_UNLIKELY(x != NULL)) {
+			side_remove(s, x);      /* as above, a block that was big */
+			unretire(s, key);
+		}
+		s->count++;
+	}
+	s->slots[i] = (struct slot){ a | (uint64_t)size << KEY_BITS, stack, now };
+	s->bytes += size;
+	return 0;
+}
+
+/* Record a block that does not pack (entered). */
+static LT_NOINLINE int add_side(struct shard *s, uintptr_t key, uint64_t a, uint64_t h,
+				size_t size, uint32_t stack, uint32_t now)
+{
+	struct side *x = side_find(s, key);
+	uint32_t i;
+	if (x) {
+		s->bytes -= x->size;
+		unretire(s, key);
+	} else {
+		if (lookup(s, a, h, &i)) {
+			s->bytes -= s->slots[i].kw >> KEY_BITS;
+			remove_at(s, i);
+			unretire(s, key);
+		}
+		x = lt_ia_alloc(sizeof *x);
+		if (!x)
+			return -ENOMEM;
+		x->ptr = key;
+		HASH_ADD(hh, s->side, ptr, sizeof x->ptr, x);
+		if (!x->hh.tbl) {
+			lt_ia_free(x);
+			return -ENOMEM;
+		}
+		s->nside++;
+	}
+	x->size = size;
+	x->stack = stack;
+	x->ms = now;
+	s->bytes += size;
+	return 0;
+}
+
+int lt_heap_add(void *p, size_t size, uint32_t stack)
+{
+	uintptr_t key = (uintptr_t)p;
+	uint64_t h = mix(key);
+	uint64_t a = addr_bits(key);
+	struct shard *s = shard_of_ptr(key, h);
+	uint32_t now = lt_clock_ms();
+	int biased = shard_enter(s);
+	int rc;
+	if (LT_LIKELY(a != 0 && size < PACKED_SIZE_LIMIT))
+		rc = add_slot(s, key, a, h, size, stack, now);
+	else
+		rc = add_side(s, key, a, h, size, stack, now);
+	/* client API (api.c): a block made in a disabled region is ignored;
+	 * a replaced record's mark does not carry over */
+	if (LT_UNLIKELY(rc == 0 && lt_api_disabled))
+		lt_api_ignore_locked(key);
+	else if (LT_UNLIKELY(rc == 0 && __atomic_load_n(&lt_api_nignored, __ATOMIC_RELAXED)))
+		lt_api_forget_locked(key);
+	shard_leave(s, biased);
+	return rc;
+}
+
+/* key's record in s (entered), if it is tracked. */
+static int find_entered(struct shard *s, uintptr_t key, uint64_t h, lt_block_t *out)
+{
+	uint32_t i;
+	if (lookup(s, addr_bits(key), h, &i)) {
+		if (out)
+			*out = record_at(s, i);
+		return 1;
+	}
+	struct side *x = side_find(s, key);
+	if (x && out)
+		*out = side_record(x);
+	return x != NULL;
 }
 
 /* Forget key in s (entered); 1 when it was tracked. */
 static int remove_entered(struct shard *s, uintptr_t key, uint64_t h, lt_block_t *out)
 {
 	uint32_t i;
-	if (!lookup(s, key, h, &i))
+	struct side *x;
+	if (lookup(s, addr_bits(key), h, &i)) {
+		if (out)
+			*out = record_at(s, i);
+		s->bytes -= s->slots[i].kw >> KEY_BITS;
+		remove_at(s, i);
+	} else if ((x = side_find(s, key)) != NULL) {
+		if (out)
+			*out = side_record(x);
+		side_remove(s, x);
+	} else {
 		return 0;
-	if (out)
-		*out = record_at(s, i);
-	s->bytes -= s->vals[i].size;
-	remove_at(s, i);
+	}
 	if (LT_UNLIKELY(__atomic_load_n(&lt_api_nignored, __ATOMIC_RELAXED)))
 		lt_api_forget_locked(key);
 	return 1;
@@ -481,9 +626,7 @@ static inline void prefetch_slot(const struct shard *s, uint64_t h)
 	uint32_t m = __atomic_load_n(&s->mask, __ATOMIC_RELAXED);
 	if (!m)
 		return;
-	uint32_t i = (uint32_t)h & m;
-	prefetch(__atomic_load_n(&s->keys, __ATOMIC_RELAXED) + i);
-	prefetch(__atomic_load_n(&s->vals, __ATOMIC_RELAXED) + i);
+	prefetch(__atomic_load_n(&s->slots, __ATOMIC_RELAXED) + ((uint32_t)h & m));
 }
 
 void lt_heap_prefetch(const void *p)
@@ -554,9 +697,8 @@ int lt_heap_ignore(void *p)
 	uintptr_t key = (uintptr_t)p;
 	uint64_t h = mix(key);
 	struct shard *s = shard_of_ptr(key, h);
-	uint32_t i;
 	int biased = shard_enter(s);
-	int found = lookup(s, key, h, &i);
+	int found = find_entered(s, key, h, NULL);
 	if (found)
 		lt_api_ignore_locked(key);
 	shard_leave(s, biased);
@@ -568,12 +710,8 @@ int lt_heap_find(void *p, lt_block_t *out)
 	uintptr_t key = (uintptr_t)p;
 	uint64_t h = mix(key);
 	struct shard *s = shard_of_ptr(key, h);
-	uint32_t i;
-	int found;
 	int biased = shard_enter(s);
-	found = lookup(s, key, h, &i);
-	if (found && out)
-		*out = record_at(s, i);
+	int found = find_entered(s, key, h, out);
 	shard_leave(s, biased);
 	return found;
 }
@@ -593,6 +731,7 @@ void lt_heap_totals(uint64_t *blocks, uint64_t *bytes)
 	uint64_t n = 0, b = 0;
 	for (unsigned i = 0; i < NSHARD; i++) {
 		n += __atomic_load_n(&shards[i].count, __ATOMIC_RELAXED);
+		n += __atomic_load_n(&shards[i].nside, __ATOMIC_RELAXED);
 		b += __atomic_load_n(&shards[i].bytes, __ATOMIC_RELAXED);
 	}
 	*blocks = n;
@@ -669,20 +808,20 @@ int lt_heap_snapshot(lt_block_t **out, size_t *n, size_t *map_bytes)
 	forget_all_retired();
 	size_t total = 0;
 	for (unsigned i = 0; i < NSHARD; i++)
-		total += shards[i].count;
+		total += shards[i].count + shards[i].nside;
 	size_t bytes = (total ? total : 1) * sizeof(lt_block_t);
 	bytes = (bytes + 4095) & ~(size_t)4095;
-	lt_block_t *arr = lt_ia_map(bytes);
+	lt_block_t *arr = table_map(bytes);
 	if (!arr)
 		return -ENOMEM;
 	size_t k = 0;
 	for (unsigned i = 0; i < NSHARD; i++) {
 		struct shard *s = &shards[i];
-		if (!s->mask)
-			continue;
-		for (uint32_t j = 0; j <= s->mask && k < total; j++)
-			if (s->keys[j])
+		for (uint32_t j = 0; s->mask && j <= s->mask && k < total; j++)
+			if (s->slots[j].kw)
 				arr[k++] = record_at(s, j);
+		for (struct side *x = s->side; x && k < total; x = x->hh.next)
+			arr[k++] = side_record(x);
 	}
 	*out = arr;
 	*n = k;
@@ -694,8 +833,14 @@ void lt_heap_clear(void)
 {
 	for (unsigned i = 0; i < NSHARD; i++) {
 		struct shard *s = &shards[i];
-		if (s->keys)
-			memset(s->keys, 0, (size_t)(s->mask + 1) * sizeof(uintptr_t));
+		if (s->slots)
+			memset(s->slots, 0, (size_t)(s->mask + 1) * sizeof *s->slots);
+		struct side *x, *tmp;
+		HASH_ITER(hh, s->side, x, tmp) {
+			HASH_DEL(s->side, x);
+			lt_ia_free(x);
+		}
+		s->nside = 0;
 		for (unsigned j = 0; j < LT_HEAP_RING; j++)
 			if (s->ring[j])
 				s->ring[j] |= RETIRED_GONE;
@@ -709,19 +854,21 @@ void lt_heap_mark_inherited(void)
 {
 	for (unsigned i = 0; i < NSHARD; i++) {
 		struct shard *s = &shards[i];
-		if (!s->mask)
-			continue;
-		for (uint32_t j = 0; j <= s->mask; j++)
-			if (s->keys[j])
-				s->vals[j].stack |= LT_BLOCK_INHERITED;
+		for (uint32_t j = 0; s->mask && j <= s->mask; j++)
+			if (s->slots[j].kw)
+				s->slots[j].stack |= LT_BLOCK_INHERITED;
+		for (struct side *x = s->side; x; x = x->hh.next)
+			x->stack |= LT_BLOCK_INHERITED;
 	}
 }
 
 size_t lt_heap_table_bytes(void)
 {
 	size_t b = 0;
-	for (unsigned i = 0; i < NSHARD; i++)
+	for (unsigned i = 0; i < NSHARD; i++) {
 		if (shards[i].mask)
-			b += (size_t)(shards[i].mask + 1) * SLOT_BYTES;
+			b += (size_t)(shards[i].mask + 1) * sizeof(struct slot);
+		b += (size_t)shards[i].nside * sizeof(struct side);
+	}
 	return b;
 }

@@ -1,13 +1,15 @@
 /* The live-block table: every traced heap block, sharded by address.
  *
  * Each shard is an open-addressing table (linear probing, backward-shift
- * deletion) of 24-byte records - 8-byte keys probed apart from their
- * 16-byte values - behind its own spinlock (or biased to the one thread
- * that uses it: heap.c), so threads touching
- * different addresses rarely meet and a live block costs 24 bytes at 100%
- * load (32-64 bytes between the 3/8 and 3/4 load the table keeps; the
+ * deletion) of 16-byte records - the address and the size packed in one
+ * word, the stack id and the time in the other - behind its own spinlock
+ * (or biased to the one thread that uses it: heap.c), so threads touching
+ * different addresses rarely meet and a live block costs 16 bytes at 100%
+ * load (21-43 bytes between the 3/8 and 3/4 load the table keeps; the
  * probe that costs is the first, a cache miss), against ~88 bytes for a
- * uthash record (UT_hash_handle alone is 56 bytes). */
+ * uthash record (UT_hash_handle alone is 56 bytes). A block of 512 KiB or
+ * more (or at an address that does not pack) has its record in the
+ * shard's side table, a uthash. */
 #ifndef LT_HEAP_H
 #define LT_HEAP_H
 
