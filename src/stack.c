@@ -413,6 +413,7 @@ struct sc_check {
 struct sc_entry {
 	uintptr_t anchor;        /* 0: empty */
 	uintptr_t hint;
+	uintptr_t caller;
 	uint32_t id;
 	uint32_t n;
 	struct sc_check chk[SC_CHECKS];
@@ -483,9 +484,10 @@ static struct sc *sc_get(void)
 	return c;
 }
 
-static inline int sc_valid(const struct sc_entry *e, uintptr_t anchor, uintptr_t hint)
+static inline int sc_valid(const struct sc_entry *e, uintptr_t anchor, uintptr_t hint,
+			   uintptr_t caller)
 {
-	if (e->anchor != anchor || e->hint != hint)
+	if (e->anchor != anchor || e->hint != hint || e->caller != caller)
 		return 0;
 	for (uint32_t i = 0; i < e->n; i++)
 		if (*(const volatile uintptr_t *)(anchor + e->chk[i].off) != e->chk[i].val)
@@ -502,6 +504,24 @@ static int sc_note(struct sc_entry *e, uintptr_t anchor, uintptr_t slot)
 	e->chk[e->n].val = *(const uintptr_t *)slot;
 	e->n++;
 	return 0;
+}
+
+/* Put the checks that tell entries apart first: the return addresses
+ * into the tracer's own frames (the hook, track, the capture) are the same
+ * in every entry of a set, so a lookup that compared them first read two
+ * or three words of each way that turned out not to match. The order is
+ * only the order of comparison: every check is still made. */
+static void order_checks(struct sc_entry *e)
+{
+	struct sc_check tail[SC_CHECKS];
+	uint32_t n = 0, t = 0;
+	for (uint32_t i = 0; i < e->n; i++) {
+		if (lt_stack_is_tracer_pc(e->chk[i].val))
+			tail[t++] = e->chk[i];
+		else
+			e->chk[n++] = e->chk[i];
+	}
+	memcpy(&e->chk[n], tail, t * sizeof tail[0]);
 }
 
 /* Walk step by step from the caller's frame (lt_stack_capture, through
@@ -571,18 +591,19 @@ static LT_NOINLINE uint32_t sc_fill(struct sc_entry *e, uintptr_t anchor, int *c
 	}
 out:
 	walk_end();
+	order_checks(e);
 	*cacheable = ok > 0;
 	return ok < 0 ? 0 : intern_walk(pc, n);
 }
 
 static LT_NOINLINE uint32_t sc_miss(struct sc *c, uintptr_t anchor, uintptr_t hint,
-				    struct sc_entry *set, unsigned s)
+				    uintptr_t caller, struct sc_entry *set, unsigned s)
 {
 	atomic_fetch_add_explicit(&st_misses, 1, memory_order_relaxed);
 	uint32_t walked = walk_backtrace();
 	/* fill only for a stack seen missing before from the same place:
 	 * one that recurs there, not merely a busy stack position */
-	uint64_t k = sc_key_hash(anchor, hint) ^ ((uint64_t)walked * 0x9E3779B97F4A7C15ull);
+	uint64_t k = sc_key_hash(anchor, hint ^ caller) ^ ((uint64_t)walked * 0x9E3779B97F4A7C15ull);
 	uint64_t *g = &c->ghost[(k >> 7) & (SC_GHOSTS - 1)];
 	c->credit += SC_MISS_NS;
 	/* verify fills every recurring stack, whatever it costs: the more
@@ -607,6 +628,7 @@ static LT_NOINLINE uint32_t sc_miss(struct sc *c, uintptr_t anchor, uintptr_t hi
 	 * checks every hit): an entry is kept only when they did here too */
 	if (cacheable && id == walked) {
 		e->hint = hint;
+		e->caller = caller;
 		e->id = id;
 		e->anchor = anchor;
 	}
@@ -626,8 +648,12 @@ static LT_NOINLINE uint32_t sc_verify(uint32_t id)
 }
 
 /* Keeps a frame pointer: its frame address is the anchor, a fixed distance
- * from the registers sc_fill's walk starts from. */
-__attribute__((noinline, optimize("no-omit-frame-pointer"))) uint32_t lt_stack_capture(void)
+ * from the registers sc_fill's walk starts from. The caller (the hook's
+ * return address into the program, or 0) picks the set with the anchor
+ * and hint, so eight allocation sites at one stack depth do not crowd one
+ * set, and is compared before any stack word. */
+__attribute__((noinline, optimize("no-omit-frame-pointer"))) uint32_t
+lt_stack_capture_at(uintptr_t caller)
 {
 	if (!capture_depth)
 		return 0;
@@ -638,10 +664,10 @@ __attribute__((noinline, optimize("no-omit-frame-pointer"))) uint32_t lt_stack_c
 		return walk_backtrace();
 	uintptr_t anchor = (uintptr_t)__builtin_frame_address(0);
 	uintptr_t hint = (uintptr_t)__builtin_return_address(0);
-	unsigned s = (unsigned)(sc_key_hash(anchor, hint) >> 60) & (SC_SETS - 1);
+	unsigned s = (unsigned)(sc_key_hash(anchor, hint ^ caller) >> 60) & (SC_SETS - 1);
 	struct sc_entry *set = &c->e[s * SC_WAYS];
 	for (int w = 0; w < SC_WAYS; w++) {
-		if (sc_valid(&set[w], anchor, hint)) {
+		if (sc_valid(&set[w], anchor, hint, caller)) {
 			if (c->credit < SC_CREDIT_MAX)
 				c->credit += SC_HIT_NS;
 			if (++c->hits == SC_HITS_BATCH) {
@@ -653,7 +679,7 @@ __attribute__((noinline, optimize("no-omit-frame-pointer"))) uint32_t lt_stack_c
 			return set[w].id;
 		}
 	}
-	return sc_miss(c, anchor, hint, set, s);
+	return sc_miss(c, anchor, hint, caller, set, s);
 }
 
 void lt_stack_prefork(void)

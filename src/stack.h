@@ -16,8 +16,11 @@ typedef struct lt_stack {
 
 /* Capture the current stack (minus the tracer's own frames and allocator
  * frames) and intern it. Returns the stack id; 0 means "no stack" (depth 0
- * or out of memory). */
-uint32_t lt_stack_capture(void);
+ * or out of memory). caller: the hook's return address into the program
+ * (__builtin_return_address(0) in the hook), or 0 - a hint for the stack
+ * cache, which looks there first; the stack is the same either way. */
+uint32_t lt_stack_capture_at(uintptr_t caller);
+#define lt_stack_capture() lt_stack_capture_at(0)
 
 /* Intern an explicit list of frames. */
 uint32_t lt_stack_intern(const uintptr_t *pc, uint32_t depth);

@@ -21,6 +21,8 @@
 #include "../sys.h"
 #include "hook.h"
 
+#define CALLER ((uintptr_t)__builtin_return_address(0))
+
 static LT_NOINLINE int boot_tracing(void)
 {
 	return lt_boot() == 0;
@@ -37,8 +39,9 @@ static inline int mem_tracing(void)
 	return s == LT_STATE_BOOT && boot_tracing();
 }
 
-/* Record p: one stack capture plus one table insert. */
-static LT_NOINLINE void track(void *p, size_t n)
+/* Record p: one stack capture plus one table insert. caller: the hook's
+ * return address, the stack cache's hint (stack.h). */
+static LT_NOINLINE void track(void *p, size_t n, uintptr_t caller)
 {
 	/* the program's own allocator serves malloc and free ahead of these
 	 * hooks: a block recorded here would never be seen freed */
@@ -48,7 +51,7 @@ static LT_NOINLINE void track(void *p, size_t n)
 		return;
 	int e = errno;
 	lt_heap_prefetch(p);
-	uint32_t sid = lt_stack_capture();
+	uint32_t sid = lt_stack_capture_at(caller);
 	lt_heap_add(p, n, sid);
 	LT_TRACK_END(e);
 }
@@ -85,7 +88,7 @@ LT_EXPORT void *malloc(size_t n)
 		return internal_alloc(n);
 	void *p = lt_real.malloc(n);
 	if (LT_LIKELY(p != NULL) && mem_tracing())
-		track(p, n);
+		track(p, n, CALLER);
 	return p;
 }
 
@@ -126,7 +129,7 @@ LT_EXPORT void *calloc(size_t n, size_t size)
 	}
 	void *p = lt_real.calloc(n, size);
 	if (LT_LIKELY(p != NULL) && mem_tracing())
-		track(p, total);
+		track(p, total, CALLER);
 	return p;
 }
 
@@ -208,7 +211,7 @@ LT_EXPORT void *realloc(void *p, size_t n)
 		return NULL;
 	}
 	if (mem_tracing())
-		track(q, n);
+		track(q, n, CALLER);
 	return q;
 }
 
@@ -228,7 +231,7 @@ LT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		return lt_posix_memalign_with(lt_ia_memalign, out, align, n);
 	int r = lt_real.posix_memalign(out, align, n);
 	if (r == 0 && mem_tracing())
-		track(*out, n);
+		track(*out, n, CALLER);
 	return r;
 }
 
@@ -239,7 +242,7 @@ LT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 			return lt_ia_memalign(align_of_##name args, size_of_##name args); \
 		void *p = call;                                                \
 		if (LT_LIKELY(p != NULL) && mem_tracing())                      \
-			track(p, size_of_##name args);                         \
+			track(p, size_of_##name args, CALLER);                         \
 		return p;                                                      \
 	}
 
@@ -267,7 +270,7 @@ LT_EXPORT void *aligned_alloc(size_t align, size_t n)
 	void *p = lt_real.aligned_alloc ? lt_real.aligned_alloc(align, n)
 					: lt_real.memalign(align, n);
 	if (LT_LIKELY(p != NULL) && mem_tracing())
-		track(p, n);
+		track(p, n, CALLER);
 	return p;
 }
 
