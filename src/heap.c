@@ -538,8 +538,12 @@ static LT_NOINLINE int add_side(struct shard *s, uintptr_t key, uint64_t a, uint
 
 int lt_heap_add(void *p, size_t size, uint32_t stack)
 {
+	return lt_heap_add_hashed(p, mix((uintptr_t)p), size, stack);
+}
+
+int lt_heap_add_hashed(void *p, uint64_t h, size_t size, uint32_t stack)
+{
 	uintptr_t key = (uintptr_t)p;
-	uint64_t h = mix(key);
 	uint64_t a = addr_bits(key);
 	struct shard *s = shard_of_ptr(key, h);
 	uint32_t now = lt_clock_ms();
@@ -575,7 +579,7 @@ static int find_entered(struct shard *s, uintptr_t key, uint64_t h, lt_block_t *
 }
 
 /* Forget key in s (entered); 1 when it was tracked. */
-static int remove_entered(struct shard *s, uintptr_t key, uint64_t h, lt_block_t *out)
+static inline int remove_entered(struct shard *s, uintptr_t key, uint64_t h, lt_block_t *out)
 {
 	uint32_t i;
 	struct side *x;
@@ -630,16 +634,17 @@ static inline void prefetch_slot(const struct shard *s, uint64_t h)
 	prefetch(__atomic_load_n(&s->slots, __ATOMIC_RELAXED) + ((uint32_t)h & m));
 }
 
-void lt_heap_prefetch(const void *p)
+uint64_t lt_heap_prefetch(const void *p)
 {
 	uintptr_t key = (uintptr_t)p;
 	uint64_t h = mix(key);
 	prefetch_slot(shard_of_ptr(key, h), h);
+	return h;
 }
 
 /* The retired block's turn: forget it (its slot was prefetched when it
  * was retired, LT_HEAP_RING frees into this shard ago). */
-static void forget_retired(struct shard *s, uintptr_t q)
+static inline void forget_retired(struct shard *s, uintptr_t q)
 {
 	if (q & RETIRED_GONE)
 		return;

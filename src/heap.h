@@ -66,8 +66,11 @@ int lt_heap_bias(void);
 void lt_heap_bias_off(void);
 
 /* Start loading the slot a block's record lives in (before the stack
- * capture of a new block, so the insert finds it in cache). */
-void lt_heap_prefetch(const void *p);
+ * capture of a new block, so the insert finds it in cache). Returns the
+ * block's hash, for lt_heap_add_hashed. */
+uint64_t lt_heap_prefetch(const void *p);
+/* lt_heap_add with h = lt_heap_prefetch(p). */
+int lt_heap_add_hashed(void *p, uint64_t h, size_t size, uint32_t stack);
 
 /* The program frees p: its record is retired, not removed at once. Each
  * shard keeps the last LT_HEAP_RING blocks freed into it, their slots

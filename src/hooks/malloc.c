@@ -50,9 +50,9 @@ static LT_NOINLINE void track(void *p, size_t n, uintptr_t caller)
 	if (!lt_guard_enter())
 		return;
 	int e = errno;
-	lt_heap_prefetch(p);
+	uint64_t h = lt_heap_prefetch(p);
 	uint32_t sid = lt_stack_capture_at(caller);
-	lt_heap_add(p, n, sid);
+	lt_heap_add_hashed(p, h, n, sid);
 	LT_TRACK_END(e);
 }
 
