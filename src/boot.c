@@ -6,6 +6,8 @@
 #include "clock.h"
 #include "gate.h"
 #include "heap.h"
+#include "intalloc.h"
+#include "sysfile.h"
 #include "guard.h"
 #include "options.h"
 #include "real.h"
@@ -42,9 +44,16 @@ int lt_boot(void)
 	lt_gate_init();
 	lt_stack_init((int)lt_opt.depth);
 	lt_stack_set_cache((int)lt_opt.stack_cache);
-	lt_heap_set_bias(lt_opt.heap_bias);
+	int unfiltered = !lt_sys_seccomp_filtered();
+	lt_ia_set_populate(unfiltered);
+	lt_heap_set_bias(lt_opt.heap_bias && unfiltered);
 	lt_guard_release();
 	__atomic_store_n(&early_state, 2, __ATOMIC_RELEASE);
 	return 0;
 }
 
+void lt_boot_seccomp(void)
+{
+	lt_ia_set_populate(0);
+	lt_heap_bias_off();
+}

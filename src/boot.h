@@ -9,4 +9,10 @@
  * nested, or in another): that allocation goes unrecorded. */
 int lt_boot(void);
 
+/* The program is about to install a seccomp filter (prctl, seccomp): the
+ * tracer stops making the system calls only it makes - membarrier for
+ * biased shards, MADV_POPULATE for its own memory - that a filter may not
+ * expect. */
+void lt_boot_seccomp(void);
+
 #endif

@@ -18,10 +18,6 @@
 #include "uthash_alloc.h"
 #include "uthash.h"
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
 #define SHARD_BITS 6
 #define NSHARD (1u << SHARD_BITS)
 #define MIN_CAP 256u        /* slots */
@@ -160,7 +156,6 @@ struct owner {
 			    * record asks again */
 
 static int bias_on;
-static int unfiltered;     /* no seccomp filter: table_map may populate */
 static struct owner owners[NOWNER];
 static lt_lock_t owners_lock;
 static LT_TLS struct owner *my_owner;
@@ -244,23 +239,11 @@ static LT_NOINLINE struct owner *owner_get(void)
 	return my_owner;
 }
 
-/* Whether a seccomp filter is in force ("Seccomp: 2" in /proc/self/status;
- * asking prctl could itself be filtered). No such line: a kernel without
- * seccomp; an unreadable file counts as filtered. */
-static int seccomp_filtered(void)
-{
-	long mode;
-	int rc = lt_sys_status_field("Seccomp", &mode);
-	if (rc == -ENOENT)
-		return 0;
-	return rc || mode != 0;
-}
-
+/* on: asked for, and no seccomp filter in force (boot.c) */
 void lt_heap_set_bias(int on)
 {
 	bias_on = 0;
-	unfiltered = !seccomp_filtered();
-	if (!on || !unfiltered)
+	if (!on)
 		return;
 	long cmds = lt_sys_call6(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0, 0, 0, 0);
 	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
@@ -275,15 +258,12 @@ int lt_heap_bias(void)
 	return __atomic_load_n(&bias_on, __ATOMIC_RELAXED);
 }
 
-/* The program is about to install a seccomp filter: no new biases, every
- * standing one revoked while membarrier is still allowed, and no more
- * MADV_POPULATE_WRITE (a grow that may have read the flag before holds a
- * shard lock, which lt_heap_lock_all waits for). */
+/* The program is about to install a seccomp filter: no new biases, and
+ * every standing one revoked while membarrier is still allowed. */
 void lt_heap_bias_off(void)
 {
-	if (!__atomic_load_n(&unfiltered, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&bias_on, __ATOMIC_RELAXED))
 		return;
-	__atomic_store_n(&unfiltered, 0, __ATOMIC_RELAXED);
 	lt_heap_lock_all();
 	__atomic_store_n(&bias_on, 0, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < NSHARD; i++)
@@ -375,16 +355,14 @@ static inline void unretire(struct shard *s, uintptr_t key)
 }
 
 /* A mapping the caller writes in full (a table it rehashes into, a
- * snapshot), its pages faulted in by one madvise rather than one fault
- * each: under a VM's paging a fault costs microseconds, and a table's
- * growth to 100,000 records took ~2,000 of them (bench/STEPS.md). Linux
- * 5.14+; before, the pages fault in as they are touched. Not under a
- * seccomp filter, which may not expect the call. */
+ * snapshot), its pages faulted in at once (lt_ia_populate): a table's
+ * growth to 100,000 records took ~2,000 page faults (bench/STEPS.md).
+ * Below 64 KiB a system call saves next to nothing. */
 static void *table_map(size_t bytes)
 {
 	void *p = lt_ia_map(bytes);
-	if (p && __atomic_load_n(&unfiltered, __ATOMIC_RELAXED))
-		lt_sys_madvise(p, bytes, MADV_POPULATE_WRITE);
+	if (p && bytes >= ((size_t)64 << 10))
+		lt_ia_populate(p, bytes, 1);
 	return p;
 }
 

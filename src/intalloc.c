@@ -60,6 +60,30 @@ static inline void ia_unlock(void)
 	if (LT_UNLIKELY(ia_deferred != NULL))
 		lt_defer_drain(&ia_deferred, lt_ia_free);
 }
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static int populate_on;
+
+void lt_ia_set_populate(int on)
+{
+	__atomic_store_n(&populate_on, on, __ATOMIC_RELAXED);
+	ia_lock();            /* a populate that read the old value ends first */
+	ia_unlock();
+}
+
+void lt_ia_populate(void *p, size_t len, int write)
+{
+	if (!__atomic_load_n(&populate_on, __ATOMIC_RELAXED))
+		return;
+	ia_lock();
+	if (__atomic_load_n(&populate_on, __ATOMIC_RELAXED))
+		lt_sys_madvise(p, len, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+	ia_unlock();
+}
+
 static void *free_list[NCLASS];
 static void *page_free[NPCLASS];
 static char *slab_cur, *slab_end;

@@ -49,6 +49,18 @@ int lt_sys_read_file(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+/* Whether a seccomp filter is in force ("Seccomp: 2" in /proc/self/status;
+ * asking prctl could itself be filtered). No such line: a kernel without
+ * seccomp; an unreadable file counts as filtered. */
+int lt_sys_seccomp_filtered(void)
+{
+	long mode;
+	int rc = lt_sys_status_field("Seccomp", &mode);
+	if (rc == -ENOENT)
+		return 0;
+	return rc || mode != 0;
+}
+
 int lt_sys_status_field(const char *name, long *out)
 {
 	char *buf;

@@ -10,6 +10,8 @@ int lt_sys_read_file(const char *path, char **out, size_t *len);
 /* A number from /proc/self/status ("Threads", "Seccomp"): 0, or -ENOENT
  * when the line is missing, or the read's -errno. */
 int lt_sys_status_field(const char *name, long *out);
+/* 1 when a seccomp filter is in force (or it cannot be told). */
+int lt_sys_seccomp_filtered(void);
 /* Every open descriptor of this process, ascending, in a private-allocator
  * array (the descriptor used to read /proc/self/fd is left out). */
 int lt_sys_open_fds(int **out, size_t *n);

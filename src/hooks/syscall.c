@@ -7,8 +7,8 @@
  *
  * A seccomp filter the program installs, through syscall(SYS_seccomp) or
  * prctl(PR_SET_SECCOMP), may forbid membarrier, which the live table's
- * biased shards need to revoke a bias: they are revoked, and biasing
- * turned off, before the filter goes in (heap.h).
+ * biased shards need to revoke a bias, or MADV_POPULATE: biases are
+ * revoked, and both turned off, before the filter goes in (boot.h).
  *
  * One more call is answered here: libunwind's address validation,
  * syscall(SYS_write, LT_UNW_PIPE_WR, addr, 1), made inside the tracer's
@@ -21,7 +21,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "../heap.h"
+#include "../boot.h"
 #include "../sys.h"
 #include "hhook.h"
 
@@ -77,7 +77,7 @@ LT_EXPORT long syscall(long nr, ...)
 	}
 	if (LT_UNLIKELY(nr == SYS_seccomp) &&
 	    (a == SECCOMP_SET_MODE_STRICT || a == SECCOMP_SET_MODE_FILTER))
-		lt_heap_bias_off();
+		lt_boot_seccomp();
 	if (LT_LIKELY(nr != __NR_io_uring_setup && nr != __NR_io_uring_register))
 		return lt_real.syscall(nr, a, b, c, d, e, f);
 	r = lt_real.syscall(nr, a, b, c, d, e, f);
@@ -99,7 +99,7 @@ LT_EXPORT int prctl(int option, ...)
 	unsigned long c = va_arg(ap, unsigned long), d = va_arg(ap, unsigned long);
 	va_end(ap);
 	if (option == PR_SET_SECCOMP)
-		lt_heap_bias_off();
+		lt_boot_seccomp();
 	if (LT_UNLIKELY(!lt_hook_ready() || !lt_real.prctl)) {
 		long r = lt_sys_call6(SYS_prctl, option, (long)a, (long)b, (long)c, (long)d, 0);
 		if (r < 0 && r > -4096) {

@@ -413,11 +413,13 @@ Test(robust, biased_shards_with_thread_churn_and_handed_frees, .timeout = 120)
 	bias_case("churn", "churn done\n", "thread_leak", 14400, 300, "churn_alloc");
 }
 
-/* A seccomp filter that kills the process on membarrier, installed by
- * the program after shards were biased to it and to another thread: the
- * biases are revoked before the filter goes in, so the cross-thread frees
- * after it never call membarrier (without the prctl/syscall hooks the
- * program dies of SIGSYS). */
+/* A seccomp filter that kills the process on membarrier and on
+ * madvise(MADV_POPULATE_*), installed by the program after shards were
+ * biased to it and to another thread: the biases are revoked and table
+ * populates turned off before the filter goes in, so the cross-thread
+ * frees and the table's growth after it make neither call (without the
+ * prctl/syscall hooks, or with populates left on, the program dies of
+ * SIGSYS). */
 static void seccomp_case(const char *mode)
 {
 	bias_case(mode, "seccomp done\n", "seccomp_leak", 300, 3, "producer");

@@ -9,9 +9,12 @@
  *                        hands the rest to the main thread, which frees
  *                        them; each leaks one 48-byte block (thread_leak).
  *   bias_cases seccomp   installs a filter that kills the process on
- *                        membarrier (prctl(PR_SET_SECCOMP)), then one
- *                        thread frees 20,000 blocks another allocates;
- *                        3 blocks of 100 bytes leak (seccomp_leak).
+ *                        membarrier and on madvise(MADV_POPULATE_READ or
+ *                        _WRITE) (prctl(PR_SET_SECCOMP)), then one
+ *                        thread frees 20,000 blocks another allocates,
+ *                        100,000 blocks are made and freed (the live
+ *                        table grows); 3 blocks of 100 bytes leak
+ *                        (seccomp_leak).
  *   bias_cases seccomp-syscall   the same, the filter installed with
  *                        syscall(SYS_seccomp).
  *
@@ -27,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -133,7 +137,12 @@ static int install_filter(int via_syscall)
 {
 	struct sock_filter f[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_membarrier, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_membarrier, 4, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_madvise, 0, 4),
+		/* madvise's advice, the low word of args[2] (x86-64) */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MADV_POPULATE_READ, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MADV_POPULATE_WRITE, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
@@ -171,6 +180,15 @@ static int run_seccomp(int via_syscall)
 	pthread_create(&c, NULL, consumer, NULL);
 	pthread_join(p, NULL);
 	pthread_join(c, NULL);
+	/* the live table grows after the filter: a populate of its new
+	 * mapping (MADV_POPULATE_WRITE) would die of SIGSYS now */
+	enum { MANY = 100000 };
+	void **many = malloc(MANY * sizeof *many);
+	for (int i = 0; i < MANY; i++)
+		many[i] = malloc(16);
+	for (int i = 0; i < MANY; i++)
+		free(many[i]);
+	free(many);
 	seccomp_leak();
 	puts("seccomp done");
 	return 0;
