@@ -636,6 +636,14 @@ void lt_heap_retire(void *p)
 	uint64_t h = mix(key);
 	struct shard *s = shard_of_ptr(key, h);
 	int biased = shard_enter(s);
+	if (LT_UNLIKELY(key & RETIRED_GONE)) {
+		/* an odd address (no allocator returns one) would read as
+		 * its own tag in the ring: removed at once */
+		if (!remove_entered(s, key, h, NULL))
+			lt_heap_count_unknown_free();
+		shard_leave(s, biased);
+		return;
+	}
 	/* a block freed twice, never allocated between, is in the ring
 	 * twice: the first entry's turn removes the record and the second's
 	 * finds none, so the second free counts as a free of a block not
