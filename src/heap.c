@@ -60,16 +60,12 @@ struct shard {
 	uint64_t bytes;
 	_Atomic(struct owner *) owner;  /* the thread it is biased to (below) */
 	struct owner *paused;  /* its owner while every lock is held */
-	uintptr_t ring[LT_HEAP_RING];   /* retired blocks, | RETIRED_GONE */
+	uintptr_t ring[LT_HEAP_RING];   /* retired blocks; 0: none */
 	uint32_t ring_next;
 	uint32_t limit;        /* count at which the table grows */
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct shard) == 128, "a shard is two cache lines");
-
-/* A retired block whose record a snapshot already removed: released
- * without a lookup when its turn comes. */
-#define RETIRED_GONE ((uintptr_t)1)
 
 /* The key word's address part for p, or 0 when p does not pack. */
 static inline uint64_t addr_bits(uintptr_t p)
@@ -346,12 +342,13 @@ static inline struct shard *shard_of_ptr(uintptr_t p, uint64_t h)
 }
 
 /* key's record is being replaced or removed otherwise: a retired entry
- * for it must not remove it again. */
+ * for it must not remove it again - the entry is dropped, and its turn
+ * in the ring comes with nothing to remove. */
 static inline void unretire(struct shard *s, uintptr_t key)
 {
 	for (unsigned j = 0; j < LT_HEAP_RING; j++)
 		if (s->ring[j] == key)
-			s->ring[j] = key | RETIRED_GONE;
+			s->ring[j] = 0;
 }
 
 /* A mapping the caller writes in full (a table it rehashes into, a
@@ -412,6 +409,13 @@ static void remove_at(struct shard *s, uint32_t i)
 	}
 	s->slots[i].kw = 0;
 	s->count--;
+}
+
+/* Drop slot i's record, and its bytes (as side_remove does). */
+static void remove_slot(struct shard *s, uint32_t i)
+{
+	s->bytes -= s->slots[i].kw >> KEY_BITS;
+	remove_at(s, i);
 }
 
 /* The slot of the block whose address bits are a (0: not a packed
@@ -492,8 +496,7 @@ static LT_NOINLINE int add_side(struct shard *s, uintptr_t key, uint64_t a, uint
 		unretire(s, key);
 	} else {
 		if (lookup(s, a, h, &i)) {
-			s->bytes -= s->slots[i].kw >> KEY_BITS;
-			remove_at(s, i);
+			remove_slot(s, i);
 			unretire(s, key);
 		}
 		x = lt_ia_alloc(sizeof *x);
@@ -564,8 +567,7 @@ static inline int remove_entered(struct shard *s, uintptr_t key, uint64_t h, lt_
 	if (lookup(s, addr_bits(key), h, &i)) {
 		if (out)
 			*out = record_at(s, i);
-		s->bytes -= s->slots[i].kw >> KEY_BITS;
-		remove_at(s, i);
+		remove_slot(s, i);
 	} else if ((x = side_find(s, key)) != NULL) {
 		if (out)
 			*out = side_record(x);
@@ -624,8 +626,6 @@ uint64_t lt_heap_prefetch(const void *p)
  * was retired, LT_HEAP_RING frees into this shard ago). */
 static inline void forget_retired(struct shard *s, uintptr_t q)
 {
-	if (q & RETIRED_GONE)
-		return;
 	if (!remove_entered(s, q, mix(q), NULL))
 		lt_heap_count_unknown_free();
 }
@@ -636,14 +636,6 @@ void lt_heap_retire(void *p)
 	uint64_t h = mix(key);
 	struct shard *s = shard_of_ptr(key, h);
 	int biased = shard_enter(s);
-	if (LT_UNLIKELY(key & RETIRED_GONE)) {
-		/* an odd address (no allocator returns one) would read as
-		 * its own tag in the ring: removed at once */
-		if (!remove_entered(s, key, h, NULL))
-			lt_heap_count_unknown_free();
-		shard_leave(s, biased);
-		return;
-	}
 	/* a block freed twice, never allocated between, is in the ring
 	 * twice: the first entry's turn removes the record and the second's
 	 * finds none, so the second free counts as a free of a block not
@@ -659,17 +651,15 @@ void lt_heap_retire(void *p)
 }
 
 /* Under every lock: the retired blocks are freed, not live - forget them
- * now and release them, unlooked-up, in their turn. */
+ * now and empty the rings. */
 static void forget_all_retired(void)
 {
 	for (unsigned i = 0; i < NSHARD; i++) {
 		struct shard *s = &shards[i];
 		for (unsigned j = 0; j < LT_HEAP_RING; j++) {
-			uintptr_t q = s->ring[j];
-			if (q) {
-				forget_retired(s, q);     /* nothing when GONE */
-				s->ring[j] = q | RETIRED_GONE;
-			}
+			if (s->ring[j])
+				forget_retired(s, s->ring[j]);
+			s->ring[j] = 0;
 		}
 	}
 }
@@ -823,9 +813,7 @@ void lt_heap_clear(void)
 			lt_ia_free(x);
 		}
 		s->nside = 0;
-		for (unsigned j = 0; j < LT_HEAP_RING; j++)
-			if (s->ring[j])
-				s->ring[j] |= RETIRED_GONE;
+		memset(s->ring, 0, sizeof s->ring);
 		s->count = 0;
 		s->bytes = 0;
 	}

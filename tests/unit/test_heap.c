@@ -125,7 +125,7 @@ Test(heap, records_too_big_to_pack_behave_like_the_rest)
 	cr_assert_eq(blocks, 0);
 	cr_assert_eq(bytes, 0);
 	/* retired (the free hook's way), each is gone by the next snapshot;
-	 * the odd address is not mistaken for the ring's own tag */
+	 * the odd address too (the ring once tagged entries in bit 0) */
 	uint64_t unknown = lt_heap_unknown_frees();
 	for (size_t i = 0; i < n; i++)
 		lt_heap_add((void *)r[i].p, r[i].size, 1);
