@@ -351,22 +351,12 @@ static inline void unretire(struct shard *s, uintptr_t key)
 			s->ring[j] = 0;
 }
 
-/* A mapping the caller writes in full (a table it rehashes into, a
- * snapshot), its pages faulted in at once (lt_ia_populate): a table's
- * growth to 100,000 records took ~2,000 page faults (bench/STEPS.md).
- * Below 64 KiB a system call saves next to nothing. */
-static void *table_map(size_t bytes)
-{
-	void *p = lt_ia_map(bytes);
-	if (p && bytes >= ((size_t)64 << 10))
-		lt_ia_populate(p, bytes, 1);
-	return p;
-}
-
 static LT_NOINLINE int grow(struct shard *s)
 {
 	uint32_t ncap = s->mask ? (s->mask + 1) * 2 : MIN_CAP;
-	struct slot *ns = table_map((size_t)ncap * sizeof *ns);
+	/* faulted in at once: a table's growth to 100,000 records took
+	 * ~2,000 page faults (bench/STEPS.md) */
+	struct slot *ns = lt_ia_map_filled((size_t)ncap * sizeof *ns);
 	if (!ns)
 		return -ENOMEM;
 	uint32_t nmask = ncap - 1;
@@ -783,7 +773,7 @@ int lt_heap_snapshot(lt_block_t **out, size_t *n, size_t *map_bytes)
 		total += shards[i].count + shards[i].nside;
 	size_t bytes = (total ? total : 1) * sizeof(lt_block_t);
 	bytes = (bytes + 4095) & ~(size_t)4095;
-	lt_block_t *arr = table_map(bytes);
+	lt_block_t *arr = lt_ia_map_filled(bytes);
 	if (!arr)
 		return -ENOMEM;
 	size_t k = 0;

@@ -60,10 +60,13 @@ static inline void ia_unlock(void)
 	if (LT_UNLIKELY(ia_deferred != NULL))
 		lt_defer_drain(&ia_deferred, lt_ia_free);
 }
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
+#ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
+
+/* lt_ia_map_filled populates mappings of this size and more; below it a
+ * system call saves next to nothing */
+#define POPULATE_MIN ((size_t)64 << 10)
 
 static int populate_on;
 
@@ -71,16 +74,6 @@ void lt_ia_set_populate(int on)
 {
 	__atomic_store_n(&populate_on, on, __ATOMIC_RELAXED);
 	ia_lock();            /* a populate that read the old value ends first */
-	ia_unlock();
-}
-
-void lt_ia_populate(void *p, size_t len, int write)
-{
-	if (!__atomic_load_n(&populate_on, __ATOMIC_RELAXED))
-		return;
-	ia_lock();
-	if (__atomic_load_n(&populate_on, __ATOMIC_RELAXED))
-		lt_sys_madvise(p, len, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
 	ia_unlock();
 }
 
@@ -161,7 +154,7 @@ static int pclass_of(size_t size, size_t *len)
 	return c;
 }
 
-void *lt_ia_map(size_t size)
+static void *map(size_t size, int filled)
 {
 	size_t len;
 	int c = pclass_of(size ? size : 1, &len);
@@ -175,8 +168,20 @@ void *lt_ia_map(size_t size)
 	} else {
 		p = carve(len);
 	}
+	if (p && filled && size >= POPULATE_MIN && __atomic_load_n(&populate_on, __ATOMIC_RELAXED))
+		lt_sys_madvise(p, size, MADV_POPULATE_WRITE);
 	ia_unlock();
 	return p;
+}
+
+void *lt_ia_map(size_t size)
+{
+	return map(size, 0);
+}
+
+void *lt_ia_map_filled(size_t size)
+{
+	return map(size, 1);
 }
 
 void lt_ia_unmap(void *p, size_t size)

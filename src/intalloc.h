@@ -15,13 +15,14 @@ size_t lt_ia_usable_size(void *p);
 void *lt_ia_map(size_t size);            /* page-granular, zeroed, or NULL */
 void lt_ia_unmap(void *p, size_t size);
 char *lt_ia_strdup(const char *s);
-/* Fault [p, p + len) in with one madvise (MADV_POPULATE_WRITE, or _READ
- * for a file mapping) instead of one page fault per first touch: under a
- * VM's paging a fault costs ~15 us (bench/STEPS.md). Linux 5.14+; before,
- * pages fault in as touched. Off until lt_ia_set_populate(1) and from the
- * moment a seccomp filter may forbid the call: turning it off waits for a
- * populate in flight. */
-void lt_ia_populate(void *p, size_t len, int write);
+/* lt_ia_map for memory the caller is about to write in full (a table it
+ * rehashes into, a snapshot): from 64 KiB up it is faulted in by one
+ * madvise(MADV_POPULATE_WRITE) instead of one page fault per first touch,
+ * which under a VM's paging costs ~15 us (bench/STEPS.md). Linux 5.14+;
+ * before, pages fault in as touched. Populating is off until
+ * lt_ia_set_populate(1) and from the moment a seccomp filter may forbid
+ * the call: turning it off waits for a populate in flight. */
+void *lt_ia_map_filled(size_t size);
 void lt_ia_set_populate(int on);
 void lt_ia_prefork(void);
 void lt_ia_postfork(void);
